@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@statex/runtime';
+import { aiWorkerService } from './ai-worker.service';
+
+runService(aiWorkerService);

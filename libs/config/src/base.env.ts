@@ -1,0 +1,69 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+export const BooleanFromEnv = () => Transform(toBoolean);
+
+/** Variables every StateX service reads. Defaults work against services on localhost. */
+export class BaseEnv {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsString()
+  @IsNotEmpty()
+  HTTP_HOST = '0.0.0.0';
+
+  @Matches(/^amqps?:\/\/.+/, { message: 'RABBITMQ_URL must be an amqp:// or amqps:// URL' })
+  RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+  /** Prefix of every exchange and queue name: `<ns>.events`, `<ns>.<service>`, `<ns>.<service>.dlq`. */
+  @Matches(/^[a-z0-9][a-z0-9_-]*$/, { message: 'RABBITMQ_NAMESPACE must be lowercase letters, digits, - or _' })
+  RABBITMQ_NAMESPACE = 'statex';
+
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RABBITMQ_PREFETCH = 10;
+
+  /** Growing delays between attempts of a failing handler; attempts = delays + 1, then the message is parked. */
+  @Matches(/^\d+(,\d+)*$/, { message: 'RABBITMQ_RETRY_DELAYS_MS must be a comma-separated list of milliseconds' })
+  RABBITMQ_RETRY_DELAYS_MS = '1000,5000,30000';
+
+  @IsInt()
+  @Min(50)
+  OUTBOX_POLL_INTERVAL_MS = 1000;
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+}
+
+/** Variables of a service that owns a PostgreSQL database (`<prefix><service>`). */
+export class DatabaseEnv extends BaseEnv {
+  @IsString()
+  @IsNotEmpty()
+  POSTGRES_HOST = '127.0.0.1';
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  POSTGRES_PORT = 5432;
+
+  @IsString()
+  @IsNotEmpty()
+  POSTGRES_USER = 'postgres';
+
+  @IsString()
+  POSTGRES_PASSWORD = '';
+
+  @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'POSTGRES_DB_PREFIX must be lowercase letters, digits or _' })
+  POSTGRES_DB_PREFIX = 'statex_';
+}
+
+export function parseDelays(list: string): number[] {
+  return list.split(',').map((part) => Number.parseInt(part, 10));
+}

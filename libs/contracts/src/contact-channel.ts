@@ -1,0 +1,2 @@
+export const CONTACT_CHANNELS = ['email', 'telegram', 'whatsapp', 'linkedin'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];

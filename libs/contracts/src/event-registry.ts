@@ -1,0 +1,22 @@
+import { AiAnalysisCompletedEvent, AiAnalysisFailedEvent, AiAnalysisStartedEvent } from './events/ai.events';
+import { NotificationFailedEvent, NotificationSentEvent } from './events/notification.events';
+import { RequestCreatedEvent } from './events/request-created.event';
+import { UserRegisteredEvent } from './events/user.events';
+import { RoutingKey } from './routing-keys';
+
+/** Every routing key with the class its payload must validate against. */
+export const EVENT_PAYLOADS = {
+  [RoutingKey.RequestCreated]: RequestCreatedEvent,
+  [RoutingKey.NotificationSent]: NotificationSentEvent,
+  [RoutingKey.NotificationFailed]: NotificationFailedEvent,
+  [RoutingKey.AiAnalysisStarted]: AiAnalysisStartedEvent,
+  [RoutingKey.AiAnalysisCompleted]: AiAnalysisCompletedEvent,
+  [RoutingKey.AiAnalysisFailed]: AiAnalysisFailedEvent,
+  [RoutingKey.UserRegistered]: UserRegisteredEvent,
+} as const satisfies Record<RoutingKey, new () => object>;
+
+export type EventPayload<K extends RoutingKey> = InstanceType<(typeof EVENT_PAYLOADS)[K]>;
+
+export function payloadClassOf(routingKey: string): (new () => object) | undefined {
+  return (EVENT_PAYLOADS as Record<string, new () => object>)[routingKey];
+}

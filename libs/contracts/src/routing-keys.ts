@@ -1,0 +1,12 @@
+/** Routing keys of the domain events on the topic exchange `statex.events`. */
+export const RoutingKey = {
+  RequestCreated: 'request.created',
+  NotificationSent: 'notification.sent',
+  NotificationFailed: 'notification.failed',
+  AiAnalysisStarted: 'ai.analysis.started',
+  AiAnalysisCompleted: 'ai.analysis.completed',
+  AiAnalysisFailed: 'ai.analysis.failed',
+  UserRegistered: 'user.registered',
+} as const;
+
+export type RoutingKey = (typeof RoutingKey)[keyof typeof RoutingKey];

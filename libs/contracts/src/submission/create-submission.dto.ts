@@ -1,0 +1,60 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { CONTACT_CHANNELS, ContactChannel } from '../contact-channel';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** The contact form. Sent as JSON or as multipart/form-data (files in `attachments`). */
+export class CreateSubmissionDto {
+  @ApiProperty({ example: 'Jana Nováková', maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ example: 'jana@example.com' })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(320)
+  email!: string;
+
+  @ApiPropertyOptional({ example: '+420601123456', description: 'Required when contactChannel is whatsapp (E.164).' })
+  @Transform(trim)
+  @ValidateIf((o: CreateSubmissionDto) => o.phone !== undefined || o.contactChannel === 'whatsapp')
+  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be in E.164 format, e.g. +420601123456' })
+  phone?: string;
+
+  @ApiPropertyOptional({ example: 'Acme s.r.o.', maxLength: 200 })
+  @Transform(trim)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  company?: string;
+
+  @ApiProperty({ example: 'We need a new e-shop with payment integration.', maxLength: 10000 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(10000)
+  message!: string;
+
+  @ApiPropertyOptional({ enum: CONTACT_CHANNELS, default: 'email' })
+  @IsOptional()
+  @IsIn(CONTACT_CHANNELS, { message: `contactChannel must be one of: ${CONTACT_CHANNELS.join(', ')}` })
+  contactChannel?: ContactChannel;
+
+  @ApiPropertyOptional({ example: '123456789', description: 'Required when contactChannel is telegram.' })
+  @Transform(trim)
+  @ValidateIf((o: CreateSubmissionDto) => o.telegramChatId !== undefined || o.contactChannel === 'telegram')
+  @Matches(/^-?\d{1,20}$/, { message: 'telegramChatId must be a numeric Telegram chat id' })
+  telegramChatId?: string;
+
+  @ApiPropertyOptional({ example: 'https://www.linkedin.com/in/jana', description: 'Required when contactChannel is linkedin.' })
+  @Transform(trim)
+  @ValidateIf((o: CreateSubmissionDto) => o.linkedinUrl !== undefined || o.contactChannel === 'linkedin')
+  @IsUrl({ protocols: ['https'], require_protocol: true, host_whitelist: [/(^|\.)linkedin\.com$/] }, {
+    message: 'linkedinUrl must be an https://linkedin.com/... profile URL',
+  })
+  linkedinUrl?: string;
+}

@@ -1,0 +1,76 @@
+import { Logger } from '@nestjs/common';
+import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { UnroutableMessageError } from './errors';
+import { OutgoingMessage, publishOptions } from './message-headers';
+import { messagingMetrics } from './metrics';
+import { assertEventExchange, Topology, topologyFor } from './topology';
+
+export interface EventPublisherOptions {
+  url: string;
+  namespace: string;
+  /** The publishing app, carried in `appId`. */
+  source: string;
+  /** How long a publish waits for the broker's confirm (including while reconnecting). */
+  confirmTimeoutMs?: number;
+}
+
+/**
+ * Publishes domain events to the topic exchange on a confirm channel: a publish
+ * resolves only once the broker has taken responsibility for the message, and is
+ * mandatory, so a message no queue (nor the alternate exchange) takes is an error.
+ */
+export class EventPublisher {
+  private readonly logger = new Logger(EventPublisher.name);
+  private readonly topology: Topology;
+  private connection?: AmqpConnectionManager;
+  private channel?: ChannelWrapper;
+  private readonly returned = new Set<string>();
+
+  constructor(private readonly options: EventPublisherOptions) {
+    this.topology = topologyFor(options.namespace, options.source);
+  }
+
+  get exchange(): string {
+    return this.topology.exchange;
+  }
+
+  connect(): void {
+    if (this.connection) return;
+    this.connection = amqp.connect([this.options.url], { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 });
+    this.connection.on('disconnect', ({ err }) => this.logger.warn(`RabbitMQ publisher disconnected: ${err?.message ?? 'closed'}`));
+    this.channel = this.connection.createChannel({
+      json: false,
+      confirm: true,
+      publishTimeout: this.options.confirmTimeoutMs ?? 5000,
+      setup: async (channel: ConfirmChannel) => {
+        channel.on('return', (msg: ConsumeMessage) => {
+          if (msg.properties.messageId) this.returned.add(msg.properties.messageId);
+        });
+        await assertEventExchange(channel, this.topology);
+      },
+    });
+  }
+
+  isConnected(): boolean {
+    return Boolean(this.connection?.isConnected());
+  }
+
+  async publish(message: OutgoingMessage): Promise<string> {
+    if (!this.channel) this.connect();
+    const options = publishOptions(message, this.options.source);
+    const body = Buffer.from(JSON.stringify(message.payload));
+    await this.channel!.publish(this.topology.exchange, message.routingKey, body, options);
+    // basic.return arrives before the confirm, so a returned message is known by now.
+    if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(message.routingKey);
+    messagingMetrics.published.inc({ routing_key: message.routingKey });
+    return options.messageId;
+  }
+
+  async close(): Promise<void> {
+    await this.channel?.close().catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
+    this.channel = undefined;
+    this.connection = undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { EventContext } from '../transport/event-context';
+
+/**
+ * Exactly-once effects over at-least-once delivery: a consumer records each message id
+ * in the same transaction as the effect, so a redelivered message changes nothing.
+ */
+@Injectable()
+export class InboxService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async hasProcessed(consumer: string, messageId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM inbox_messages WHERE consumer = $1 AND message_id = $2', [consumer, messageId]);
+    return rows.length > 0;
+  }
+
+  /** Inserts the marker in the given transaction; false when the message was processed before. */
+  async record(manager: EntityManager, consumer: string, ctx: Pick<EventContext, 'messageId' | 'routingKey'>): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO inbox_messages (consumer, message_id, routing_key) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [consumer, ctx.messageId, ctx.routingKey],
+    );
+    return rows.length > 0;
+  }
+
+  /** Runs `effect` once per message: in one transaction with the inbox marker. Returns false for a duplicate. */
+  async once(consumer: string, ctx: Pick<EventContext, 'messageId' | 'routingKey'>, effect: (manager: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await this.record(manager, consumer, ctx))) return false;
+      await effect(manager);
+      return true;
+    });
+  }
+}

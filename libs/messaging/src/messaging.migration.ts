@@ -1,0 +1,30 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Outbox and inbox tables; every service with a database includes this migration. */
+export class CreateMessagingTables1764115200000 implements MigrationInterface {
+  name = 'CreateMessagingTables1764115200000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE IF NOT EXISTS outbox_messages (
+      id uuid PRIMARY KEY,
+      routing_key text NOT NULL,
+      payload jsonb NOT NULL,
+      correlation_id text,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      published_at timestamptz,
+      attempts int NOT NULL DEFAULT 0,
+      last_error text)`);
+    await q.query(`CREATE INDEX IF NOT EXISTS outbox_messages_pending_idx ON outbox_messages (created_at) WHERE published_at IS NULL`);
+    await q.query(`CREATE TABLE IF NOT EXISTS inbox_messages (
+      consumer text NOT NULL,
+      message_id text NOT NULL,
+      routing_key text NOT NULL,
+      processed_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (consumer, message_id))`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE IF EXISTS inbox_messages');
+    await q.query('DROP TABLE IF EXISTS outbox_messages');
+  }
+}

@@ -1,0 +1,64 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, Optional, Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { DataSource } from 'typeorm';
+import { BaseEnv } from '@statex/config';
+import { EventPublisher } from './event-publisher';
+import { InboxService } from './inbox/inbox.service';
+import { OutboxRelay } from './outbox/outbox.relay';
+import { OutboxService } from './outbox/outbox.service';
+import { ConsumerRegistry, RabbitMqReadinessCheck } from './rabbitmq.readiness';
+
+export interface MessagingModuleOptions {
+  /** The service name: the source of its messages and the name of its queue. */
+  service: string;
+  /** Whether the service has a database for the outbox and inbox. */
+  database: boolean;
+}
+
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+@Injectable()
+class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly publisher: EventPublisher,
+    @Optional() @Inject(OutboxRelay) private readonly relay?: OutboxRelay,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.publisher.connect();
+    this.relay?.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    await this.publisher.close();
+  }
+}
+
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingModuleOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: MESSAGING_OPTIONS, useValue: options },
+      {
+        provide: EventPublisher,
+        inject: [BaseEnv],
+        useFactory: (env: BaseEnv) => new EventPublisher({ url: env.RABBITMQ_URL, namespace: env.RABBITMQ_NAMESPACE, source: options.service }),
+      },
+      ConsumerRegistry,
+      RabbitMqReadinessCheck,
+      MessagingLifecycle,
+    ];
+    const exported: Provider[] = [EventPublisher, ConsumerRegistry, RabbitMqReadinessCheck];
+    if (options.database) {
+      providers.push(OutboxService, InboxService, {
+        provide: OutboxRelay,
+        inject: [DataSource, EventPublisher, BaseEnv],
+        useFactory: (dataSource: DataSource, publisher: EventPublisher, env: BaseEnv) =>
+          new OutboxRelay(dataSource, publisher, { pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS }),
+      });
+      exported.push(OutboxService, InboxService, OutboxRelay);
+    }
+    return { module: MessagingModule, global: true, imports: [TerminusModule], providers, exports: [...exported, MESSAGING_OPTIONS] };
+  }
+}

@@ -1,0 +1,100 @@
+import type { Channel, Options } from 'amqplib';
+
+/** Names of everything a service declares on the broker, derived from one namespace. */
+export interface Topology {
+  /** Topic exchange carrying the domain events, e.g. `statex.events`. */
+  exchange: string;
+  /** Fanout exchange that keeps messages no queue was bound for. */
+  alternateExchange: string;
+  unroutedQueue: string;
+  /** The service's own durable quorum queue, e.g. `statex.submission`. */
+  queue: string;
+  /** Where messages that cannot be processed are parked, e.g. `statex.submission.dlq`. */
+  deadLetterQueue: string;
+  retryQueue(delayMs: number): string;
+}
+
+export function topologyFor(namespace: string, service: string): Topology {
+  const queue = `${namespace}.${service}`;
+  return {
+    exchange: `${namespace}.events`,
+    alternateExchange: `${namespace}.unrouted`,
+    unroutedQueue: `${namespace}.unrouted`,
+    queue,
+    deadLetterQueue: `${queue}.dlq`,
+    retryQueue: (delayMs) => `${queue}.retry.${delayMs}ms`,
+  };
+}
+
+/** Broker-side dead-lettering that survives a node failure (RabbitMQ ≥ 3.10, quorum queues). */
+const SAFE_DEAD_LETTERING = { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' };
+
+/**
+ * A message redelivered this many times (its consumer crashed on it again and again)
+ * is dead-lettered by the broker into the service's `.dlq`, so a poison message
+ * can never wedge a queue.
+ */
+export const DELIVERY_LIMIT = 10;
+
+export function quorumQueue(args: Record<string, unknown> = {}): Options.AssertQueue {
+  return { durable: true, arguments: { 'x-queue-type': 'quorum', ...args } };
+}
+
+/** The exchange every service publishes to, with an alternate exchange so no event is dropped unrouted. */
+export async function assertEventExchange(channel: Channel, topology: Topology): Promise<void> {
+  await channel.assertExchange(topology.alternateExchange, 'fanout', { durable: true });
+  await channel.assertQueue(topology.unroutedQueue, quorumQueue());
+  await channel.bindQueue(topology.unroutedQueue, topology.alternateExchange, '');
+  await channel.assertExchange(topology.exchange, 'topic', {
+    durable: true,
+    alternateExchange: topology.alternateExchange,
+  });
+}
+
+/**
+ * The consumer side: the service queue bound to its routing keys, one retry queue per
+ * delay (its TTL dead-letters back into the service queue) and the dead-letter queue.
+ */
+export async function assertServiceQueues(
+  channel: Channel,
+  topology: Topology,
+  bindings: string[],
+  retryDelaysMs: number[],
+): Promise<void> {
+  await assertEventExchange(channel, topology);
+  await channel.assertQueue(topology.deadLetterQueue, quorumQueue());
+  await channel.assertQueue(
+    topology.queue,
+    quorumQueue({
+      'x-delivery-limit': DELIVERY_LIMIT,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': topology.deadLetterQueue,
+      ...SAFE_DEAD_LETTERING,
+    }),
+  );
+  for (const delay of new Set(retryDelaysMs)) {
+    await channel.assertQueue(
+      topology.retryQueue(delay),
+      quorumQueue({
+        'x-message-ttl': delay,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': topology.queue,
+        ...SAFE_DEAD_LETTERING,
+      }),
+    );
+  }
+  for (const key of bindings) await channel.bindQueue(topology.queue, topology.exchange, key);
+}
+
+/** AMQP topic matching: `*` is one word, `#` zero or more. */
+export function topicMatches(pattern: string, routingKey: string): boolean {
+  const p = pattern.split('.');
+  const k = routingKey.split('.');
+  const match = (i: number, j: number): boolean => {
+    if (i === p.length) return j === k.length;
+    if (p[i] === '#') return match(i + 1, j) || (j < k.length && match(i, j + 1));
+    if (j === k.length) return false;
+    return (p[i] === '*' || p[i] === k[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
+}

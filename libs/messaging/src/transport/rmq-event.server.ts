@@ -1,0 +1,229 @@
+import { ServerRMQ } from '@nestjs/microservices';
+import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { lastValueFrom } from 'rxjs';
+import { payloadClassOf } from '@statex/contracts';
+import { PermanentMessageError } from '../errors';
+import { Header } from '../message-headers';
+import { messagingMetrics } from '../metrics';
+import { assertServiceQueues, Topology, topicMatches, topologyFor } from '../topology';
+import { EventContext, EventMeta } from './event-context';
+
+export interface RmqEventServerOptions {
+  url: string;
+  namespace: string;
+  /** The service name: its queue is `<namespace>.<service>`. */
+  service: string;
+  prefetch: number;
+  /** Delay before each retry; a message is tried `retryDelaysMs.length + 1` times, then parked. */
+  retryDelaysMs: number[];
+  /** Runs each handler inside a context, e.g. a logger carrying the correlation id. */
+  runInContext?: <T>(meta: EventMeta, work: () => Promise<T>) => Promise<T>;
+}
+
+type Outcome = 'acked' | 'retried' | 'parked';
+
+/**
+ * Nest's RMQ server, hardened for at-least-once delivery of domain events:
+ * - durable quorum queues bound to the topic exchange by the handlers' patterns;
+ * - manual acks with bounded prefetch: a handler that succeeds acks;
+ * - a handler that throws is republished (with confirm) to a TTL retry queue and
+ *   comes back with a growing delay; after the last attempt it is parked in `.dlq`;
+ * - a body that is not JSON or a payload that fails its contract is parked at once;
+ * - a consumer cancelled by the broker re-attaches itself; a dropped connection is
+ *   re-established by amqp-connection-manager, which re-runs this setup.
+ */
+export class RmqEventServer extends ServerRMQ {
+  private readonly topology: Topology;
+  private readonly maxAttempts: number;
+  private closing = false;
+  private readonly inFlight = new Set<Promise<Outcome>>();
+
+  constructor(private readonly config: RmqEventServerOptions) {
+    super({
+      urls: [config.url],
+      queue: topologyFor(config.namespace, config.service).queue,
+      noAck: false,
+      prefetchCount: config.prefetch,
+      socketOptions: { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 },
+    });
+    this.topology = topologyFor(config.namespace, config.service);
+    this.maxAttempts = config.retryDelaysMs.length + 1;
+  }
+
+  get queueName(): string {
+    return this.topology.queue;
+  }
+
+  isConnected(): boolean {
+    return Boolean(this.server?.isConnected());
+  }
+
+  /** Called by amqp-connection-manager on every (re)connection with a fresh channel. */
+  override async setupChannel(channel: Channel, callback: Function): Promise<void> {
+    channel.on('close', () => {
+      // A channel-level error (not a lost connection) leaves amqp-connection-manager
+      // without a channel until the next reconnect: force one so consuming resumes.
+      if (!this.closing && this.server?.isConnected()) this.server.reconnect();
+    });
+    await this.attach(channel);
+    callback();
+  }
+
+  private async attach(channel: Channel): Promise<void> {
+    const bindings = [...this.getHandlers().keys()];
+    await assertServiceQueues(channel, this.topology, bindings, this.config.retryDelaysMs);
+    await channel.prefetch(this.config.prefetch);
+    await channel.consume(this.topology.queue, (msg) => {
+      if (msg === null) {
+        this.reattachAfterCancel(channel);
+        return;
+      }
+      this.track(this.process(msg, channel as ConfirmChannel));
+    });
+    this.logger.log(`Consuming ${this.topology.queue} (${bindings.join(', ') || 'no bindings'})`);
+  }
+
+  /** The broker cancelled our consumer (queue deleted, leader moved…): declare again and resume. */
+  private reattachAfterCancel(channel: Channel, delayMs = 500): void {
+    if (this.closing) return;
+    this.logger.warn(`Consumer on ${this.topology.queue} was cancelled by the broker; re-attaching`);
+    setTimeout(() => {
+      this.attach(channel).catch((error: Error) => {
+        this.logger.error(`Re-attaching the consumer failed: ${error.message}`);
+        if (!this.closing) this.reattachAfterCancel(channel, Math.min(delayMs * 2, 10_000));
+      });
+    }, delayMs).unref();
+  }
+
+  private track(work: Promise<Outcome>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  override async handleMessage(): Promise<void> {
+    throw new Error('RmqEventServer consumes through process()');
+  }
+
+  private async process(msg: ConsumeMessage, channel: ConfirmChannel): Promise<Outcome> {
+    const headers = msg.properties.headers ?? {};
+    const routingKey: string = msg.properties.type || msg.fields.routingKey;
+    const attempt = Number(headers[Header.Attempt] ?? 1) || 1;
+    const meta: EventMeta = {
+      messageId: msg.properties.messageId ?? `${routingKey}:${msg.fields.deliveryTag}`,
+      routingKey,
+      correlationId: msg.properties.correlationId ?? headers[Header.CorrelationId],
+      source: msg.properties.appId,
+      attempt,
+      maxAttempts: this.maxAttempts,
+    };
+    const run = this.config.runInContext ?? (<T>(_m: EventMeta, work: () => Promise<T>) => work());
+    return run(meta, async () => {
+      try {
+        const handler = this.findHandler(routingKey);
+        if (!handler) return await this.park(channel, msg, meta, `no handler for "${routingKey}"`);
+        let body: unknown;
+        try {
+          body = JSON.parse(msg.content.toString('utf8'));
+        } catch {
+          return await this.park(channel, msg, meta, 'malformed body: not JSON');
+        }
+        const problem = await this.validatePayload(routingKey, body);
+        if (problem) return await this.park(channel, msg, meta, `invalid payload: ${problem}`);
+
+        try {
+          const result = await handler(body, new EventContext(meta, msg));
+          await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+        } catch (error) {
+          const reason = describeError(error);
+          if (error instanceof PermanentMessageError || attempt >= this.maxAttempts) {
+            return await this.park(channel, msg, meta, reason);
+          }
+          return await this.retry(channel, msg, meta, reason);
+        }
+        channel.ack(msg);
+        messagingMetrics.consumed.inc({ routing_key: routingKey });
+        return 'acked';
+      } catch (error) {
+        // Republishing failed (channel closed, broker gone): leave the message unacked;
+        // the broker redelivers it when the channel closes.
+        this.logger.error(`Could not settle ${meta.messageId}: ${describeError(error)}`);
+        return 'retried';
+      }
+    });
+  }
+
+  private findHandler(routingKey: string) {
+    const exact = this.getHandlerByPattern(routingKey);
+    if (exact) return exact;
+    for (const [pattern, handler] of this.getHandlers()) {
+      if (topicMatches(pattern, routingKey)) return handler;
+    }
+    return null;
+  }
+
+  private async validatePayload(routingKey: string, body: unknown): Promise<string | undefined> {
+    const schema = payloadClassOf(routingKey);
+    if (!schema) return undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'payload must be a JSON object';
+    const errors = await validate(plainToInstance(schema, body), { forbidUnknownValues: true });
+    if (errors.length === 0) return undefined;
+    return errors
+      .map((e) => `${e.property}: ${Object.values(e.constraints ?? { nested: 'invalid nested value' }).join(', ')}`)
+      .join('; ');
+  }
+
+  private async retry(channel: ConfirmChannel, msg: ConsumeMessage, meta: EventMeta, reason: string): Promise<Outcome> {
+    const delay = this.config.retryDelaysMs[Math.min(meta.attempt - 1, this.config.retryDelaysMs.length - 1)];
+    this.logger.warn(`Handler for ${meta.routingKey} failed (attempt ${meta.attempt}/${this.maxAttempts}), retrying in ${delay} ms: ${reason}`);
+    await sendConfirmed(channel, this.topology.retryQueue(delay), msg, {
+      [Header.Attempt]: meta.attempt + 1,
+      [Header.LastError]: truncate(reason),
+    });
+    channel.ack(msg);
+    messagingMetrics.retried.inc({ routing_key: meta.routingKey });
+    return 'retried';
+  }
+
+  private async park(channel: ConfirmChannel, msg: ConsumeMessage, meta: EventMeta, reason: string): Promise<Outcome> {
+    this.logger.error(`Parking ${meta.routingKey} ${meta.messageId} in ${this.topology.deadLetterQueue}: ${reason}`);
+    await sendConfirmed(channel, this.topology.deadLetterQueue, msg, {
+      [Header.ParkedReason]: truncate(reason),
+      [Header.ParkedAt]: new Date().toISOString(),
+      [Header.Attempt]: meta.attempt,
+    });
+    channel.ack(msg);
+    const kind = reason.startsWith('invalid payload') || reason.startsWith('malformed') ? 'invalid' : reason.startsWith('no handler') ? 'no_handler' : 'failed';
+    messagingMetrics.deadLettered.inc({ routing_key: meta.routingKey, reason: kind });
+    return 'parked';
+  }
+
+  /** Stops consuming, lets in-flight handlers finish (they ack or retry), then closes. */
+  override async close(): Promise<void> {
+    this.closing = true;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await super.close();
+  }
+}
+
+function sendConfirmed(channel: ConfirmChannel, queue: string, msg: ConsumeMessage, extraHeaders: Record<string, unknown>): Promise<void> {
+  const options: Options.Publish = {
+    ...msg.properties,
+    persistent: true,
+    headers: { ...(msg.properties.headers ?? {}), ...extraHeaders },
+  };
+  return new Promise((resolve, reject) => {
+    channel.sendToQueue(queue, msg.content, options, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
+
+function truncate(text: string): string {
+  return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
+}

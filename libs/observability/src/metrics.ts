@@ -1,0 +1,43 @@
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import type { DynamicModule } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import { Histogram, register } from 'prom-client';
+
+/** `GET /metrics`: process metrics, the HTTP histogram and the messaging counters. */
+export function metricsModule(service: string): DynamicModule {
+  return PrometheusModule.register({
+    path: '/metrics',
+    defaultMetrics: { enabled: true },
+    defaultLabels: { service },
+  });
+}
+
+function httpHistogram(): Histogram<string> {
+  const name = 'http_request_duration_seconds';
+  return (
+    (register.getSingleMetric(name) as Histogram<string> | undefined) ??
+    new Histogram({
+      name,
+      help: 'HTTP request duration by route, method and status code',
+      labelNames: ['route', 'method', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    })
+  );
+}
+
+/** Times every request on the Fastify instance, labelled by the matched route (not the raw URL). */
+export function instrumentHttp(fastify: FastifyInstance): void {
+  const histogram = httpHistogram();
+  fastify.addHook('onRequest', async (request) => {
+    (request as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const startedAt = (request as unknown as { startedAt?: bigint }).startedAt;
+    if (startedAt === undefined) return;
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    histogram.observe(
+      { route: request.routeOptions?.url ?? 'unmatched', method: request.method, status_code: String(reply.statusCode) },
+      seconds,
+    );
+  });
+}

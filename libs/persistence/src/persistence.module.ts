@@ -1,0 +1,41 @@
+import { DynamicModule, Injectable, Module } from '@nestjs/common';
+import { HealthIndicatorResult, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseEnv } from '@statex/config';
+import { dataSourceOptions, ServiceSchema } from './data-source-options';
+import { ensureDatabase } from './ensure-database';
+
+@Injectable()
+export class DatabaseReadinessCheck {
+  readonly name = 'database';
+  constructor(private readonly typeorm: TypeOrmHealthIndicator) {}
+  isHealthy(): Promise<HealthIndicatorResult> {
+    return this.typeorm.pingCheck(this.name, { timeout: 2000 });
+  }
+}
+
+/**
+ * The service's own PostgreSQL database: created if missing, migrated at start.
+ */
+@Module({})
+export class PersistenceModule {
+  static forService(schema: ServiceSchema): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [
+        TerminusModule,
+        TypeOrmModule.forRootAsync({
+          inject: [DatabaseEnv],
+          useFactory: async (env: DatabaseEnv) => {
+            const options = dataSourceOptions(env, schema);
+            await ensureDatabase(env, options.database!);
+            return { ...options, migrationsRun: true, retryAttempts: 5, retryDelay: 1000 };
+          },
+        }),
+      ],
+      providers: [TypeOrmHealthIndicator, DatabaseReadinessCheck],
+      exports: [DatabaseReadinessCheck],
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import multipart from '@fastify/multipart';
+import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { BaseEnv, ConfigValidationError, loadEnv, parseDelays } from '@statex/config';
+import { ConsumerRegistry, RmqEventServer } from '@statex/messaging';
+import { instrumentHttp, setupSwagger, withLogContext } from '@statex/observability';
+import { HttpErrorFilter, RethrowRpcFilter } from './exception.filters';
+import { createValidationPipe } from './validation';
+
+export interface ServiceDefinition<E extends BaseEnv> {
+  /** kebab-case service name: its queue, database and log `service` field. */
+  name: string;
+  description: string;
+  env: new () => E;
+  port(env: E): number;
+  module(env: E): DynamicModule | Type;
+  /** Upload limits, for a service that accepts multipart/form-data. */
+  multipart?(env: E): { fileSize: number; files: number };
+}
+
+export interface RunningService {
+  app: NestFastifyApplication;
+  consumer: RmqEventServer;
+}
+
+/** Builds the hybrid app (Fastify HTTP + RabbitMQ consumer) without listening yet. */
+export async function createService<E extends BaseEnv>(definition: ServiceDefinition<E>, env: E): Promise<RunningService> {
+  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(definition.module(env), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  instrumentHttp(fastify);
+  const limits = definition.multipart?.(env);
+  if (limits) {
+    await app.register(multipart as never, { limits: { fileSize: limits.fileSize, files: limits.files, fields: 20, fieldSize: 64 * 1024, parts: 30 } });
+  }
+
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  setupSwagger(app, definition.name, definition.description);
+
+  const consumer = new RmqEventServer({
+    url: env.RABBITMQ_URL,
+    namespace: env.RABBITMQ_NAMESPACE,
+    service: definition.name,
+    prefetch: env.RABBITMQ_PREFETCH,
+    retryDelaysMs: parseDelays(env.RABBITMQ_RETRY_DELAYS_MS),
+    runInContext: (meta, work) =>
+      withLogContext({ correlationId: meta.correlationId, messageId: meta.messageId, routingKey: meta.routingKey, attempt: meta.attempt }, work),
+  });
+  const microservice = app.connectMicroservice({ strategy: consumer });
+  microservice.useGlobalPipes(createValidationPipe());
+  microservice.useGlobalFilters(new RethrowRpcFilter());
+  app.get(ConsumerRegistry).consumer = consumer;
+  return { app, consumer };
+}
+
+/** Starts consuming and listening. */
+export async function startService<E extends BaseEnv>(definition: ServiceDefinition<E>, env: E, port = definition.port(env)): Promise<RunningService> {
+  const running = await createService(definition, env);
+  await running.app.startAllMicroservices();
+  await running.app.listen(port, env.HTTP_HOST);
+  return running;
+}
+
+/** The `main.ts` of every app: validate the environment (exit 1 naming what is wrong), then start. */
+export function runService<E extends BaseEnv>(definition: ServiceDefinition<E>): void {
+  let env: E;
+  try {
+    env = loadEnv(definition.env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      process.stderr.write(`${definition.name}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  startService(definition, env)
+    .then(({ app }) => app.get(Logger).log(`${definition.name} listening on port ${definition.port(env)}`, 'Bootstrap'))
+    .catch((error: Error) => {
+      process.stderr.write(`${definition.name} failed to start: ${error.stack ?? error.message}\n`);
+      process.exit(1);
+    });
+}

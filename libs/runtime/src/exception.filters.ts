@@ -1,0 +1,43 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, RpcExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Observable, throwError } from 'rxjs';
+
+/**
+ * HTTP errors as JSON: Nest exceptions keep their body; errors Fastify and its plugins
+ * raise with a 4xx statusCode (bad JSON, unsupported media type, file too large…) keep
+ * their status and message; anything else is a logged 500 that reveals nothing.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      void reply.status(exception.getStatus()).send(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      return;
+    }
+    const statusCode = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      const error = exception as { message?: string; code?: string };
+      void reply.status(statusCode).send({ statusCode, error: error.code, message: error.message });
+      return;
+    }
+    this.logger.error({ err: exception, url: request.url }, 'Unhandled error');
+    void reply.status(500).send({ statusCode: 500, message: 'Internal server error' });
+  }
+}
+
+/**
+ * For message handlers: rethrows the original error so the transport can decide to
+ * retry or park with the real reason (Nest's default filter turns it into a generic one).
+ */
+@Catch()
+export class RethrowRpcFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
+}

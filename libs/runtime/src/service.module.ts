@@ -1,0 +1,43 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { BaseEnv, EnvModule } from '@statex/config';
+import { MessagingModule, RabbitMqReadinessCheck } from '@statex/messaging';
+import { HealthModule, loggerModule, metricsModule, ReadinessCheck } from '@statex/observability';
+import { DatabaseReadinessCheck, PersistenceModule, ServiceSchema } from '@statex/persistence';
+import { RedisModule, RedisReadinessCheck } from '@statex/redis';
+
+export interface ServiceInfrastructure {
+  service: string;
+  env: BaseEnv;
+  /** The service's database: entities and migrations. Omit for a service without one. */
+  database?: Omit<ServiceSchema, 'service'>;
+  /** Whether the service uses Redis (queues, caches, throttling). */
+  redis?: boolean;
+}
+
+/**
+ * Everything a StateX service has besides its domain: validated config, JSON logs,
+ * metrics, health checks of what it uses, its database and messaging.
+ */
+@Module({})
+export class ServiceInfrastructureModule {
+  static forRoot(infra: ServiceInfrastructure): DynamicModule {
+    const checks: Type<ReadinessCheck>[] = [];
+    const imports: DynamicModule[] = [
+      EnvModule.forRoot(infra.env),
+      loggerModule(infra.service, infra.env.LOG_LEVEL),
+      metricsModule(infra.service),
+    ];
+    if (infra.database) {
+      imports.push(PersistenceModule.forService({ service: infra.service, ...infra.database }));
+      checks.push(DatabaseReadinessCheck);
+    }
+    imports.push(MessagingModule.forRoot({ service: infra.service, database: Boolean(infra.database) }));
+    checks.push(RabbitMqReadinessCheck);
+    if (infra.redis) {
+      imports.push(RedisModule.forRoot());
+      checks.push(RedisReadinessCheck);
+    }
+    imports.push(HealthModule.forRoot(checks));
+    return { module: ServiceInfrastructureModule, imports, exports: imports };
+  }
+}
