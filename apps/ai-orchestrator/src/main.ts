@@ -1,5 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@statex/runtime';
-import { aiOrchestratorService } from './ai-orchestrator.service';
+import { aiOrchestratorService } from './ai-orchestrator.app';
 
 runService(aiOrchestratorService);

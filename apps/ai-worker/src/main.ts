@@ -1,5 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@statex/runtime';
-import { aiWorkerService } from './ai-worker.service';
+import { aiWorkerService } from './ai-worker.app';
 
 runService(aiWorkerService);

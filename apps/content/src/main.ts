@@ -1,5 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@statex/runtime';
-import { contentService } from './content.service';
+import { contentService } from './content.app';
 
 runService(contentService);

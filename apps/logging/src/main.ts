@@ -1,5 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@statex/runtime';
-import { loggingService } from './logging.service';
+import { loggingService } from './logging.app';
 
 runService(loggingService);

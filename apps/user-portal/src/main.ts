@@ -1,5 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@statex/runtime';
-import { userPortalService } from './user-portal.service';
+import { userPortalService } from './user-portal.app';
 
 runService(userPortalService);

@@ -61,7 +61,7 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
       withLogContext({ correlationId: meta.correlationId, messageId: meta.messageId, routingKey: meta.routingKey, attempt: meta.attempt }, work),
   });
   const microservice = app.connectMicroservice({ strategy: consumer });
-  microservice.useGlobalPipes(createValidationPipe());
+  microservice.useGlobalPipes(createValidationPipe({ forbidUnknownFields: false }));
   microservice.useGlobalFilters(new RethrowRpcFilter());
   app.get(ConsumerRegistry).consumer = consumer;
   return { app, consumer };

@@ -25,5 +25,7 @@ export class RequestCreatedEvent {
   @ValidateNested({ each: true })
   @Type(() => AttachmentRef)
   attachments!: AttachmentRef[];
+  /** Where the lead can follow the request. */
+  @ApiPropertyOptional() @IsOptional() @IsString() statusUrl?: string;
   @ApiProperty() @IsISO8601() createdAt!: string;
 }

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { SubmissionStatus } from '@statex/contracts';
+import { IdempotencyKey, Submission, SubmissionAttachment, SubmissionStatusChange } from './entities';
+
+export interface SubmissionRecord {
+  submission: Submission;
+  attachments: SubmissionAttachment[];
+  timeline: SubmissionStatusChange[];
+}
+
+/** Every database read and write of the submission feature. */
+@Injectable()
+export class SubmissionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async find(id: string): Promise<SubmissionRecord | null> {
+    const submission = await this.dataSource.manager.findOne(Submission, { where: { id } });
+    if (!submission) return null;
+    const [attachments, timeline] = await Promise.all([
+      this.dataSource.manager.find(SubmissionAttachment, { where: { submissionId: id }, order: { createdAt: 'ASC', fileName: 'ASC' } }),
+      this.dataSource.manager.find(SubmissionStatusChange, { where: { submissionId: id }, order: { at: 'ASC', id: 'ASC' } }),
+    ]);
+    return { submission, attachments, timeline };
+  }
+
+  findIdempotencyKey(key: string): Promise<IdempotencyKey | null> {
+    return this.dataSource.manager.findOne(IdempotencyKey, { where: { key } });
+  }
+
+  async insert(manager: EntityManager, submission: Submission, attachments: SubmissionAttachment[]): Promise<void> {
+    await manager.insert(Submission, submission);
+    if (attachments.length > 0) await manager.insert(SubmissionAttachment, attachments);
+    await manager.insert(SubmissionStatusChange, { submissionId: submission.id, status: submission.status, at: submission.createdAt, note: null });
+  }
+
+  /** False when another request already claimed the key (it commits first, this one rolls back). */
+  async claimIdempotencyKey(manager: EntityManager, row: Omit<IdempotencyKey, 'createdAt'>): Promise<boolean> {
+    const result: unknown[] = await manager.query(
+      `INSERT INTO idempotency_keys (key, request_hash, submission_id, response) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [row.key, row.requestHash, row.submissionId, JSON.stringify(row.response)],
+    );
+    return result.length > 0;
+  }
+
+  lockSubmission(manager: EntityManager, id: string): Promise<Submission | null> {
+    return manager.findOne(Submission, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async addStatusChange(manager: EntityManager, change: { submissionId: string; status: SubmissionStatus; at: Date; note: string | null }, moveStatus: boolean): Promise<void> {
+    await manager.insert(SubmissionStatusChange, change);
+    if (moveStatus) await manager.update(Submission, { id: change.submissionId }, { status: change.status });
+  }
+}

@@ -1,0 +1,186 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  CreateSubmissionDto,
+  RoutingKey,
+  SubmissionAcceptedDto,
+  SubmissionStatus,
+  SubmissionViewDto,
+} from '@statex/contracts';
+import { EventContext, InboxService, OutboxService } from '@statex/messaging';
+import { StorageDriver } from '@statex/storage';
+import type { UploadedFile } from '../attachments/multipart-form.reader';
+import { SubmissionEnv } from '../submission.env';
+import { Submission, SubmissionAttachment } from './entities';
+import { SubmissionRepository } from './submission.repository';
+
+/** How far along the journey a status is; a submission's status only moves forward. */
+const STATUS_RANK: Record<SubmissionStatus, number> = {
+  received: 0,
+  acknowledgement_failed: 1,
+  acknowledged: 2,
+  analyzing: 3,
+  analysis_failed: 4,
+  analyzed: 5,
+  answered: 6,
+};
+
+export interface Accepted {
+  body: SubmissionAcceptedDto;
+  replayed: boolean;
+}
+
+const CONSUMER = 'submission';
+
+@Injectable()
+export class SubmissionService {
+  private readonly logger = new Logger(SubmissionService.name);
+
+  constructor(
+    private readonly repository: SubmissionRepository,
+    private readonly outbox: OutboxService,
+    private readonly inbox: InboxService,
+    private readonly storage: StorageDriver,
+    private readonly env: SubmissionEnv,
+  ) {}
+
+  /**
+   * Stores the submission, its attachments, its first timeline entry and its
+   * `request.created` event in one transaction. With an Idempotency-Key, a retry of
+   * the same request returns the first response and creates nothing.
+   */
+  async create(input: CreateSubmissionDto, files: UploadedFile[], idempotencyKey?: string): Promise<Accepted> {
+    const requestHash = fingerprint(input, files);
+    if (idempotencyKey) {
+      const replay = await this.replay(idempotencyKey, requestHash);
+      if (replay) return replay;
+    }
+
+    const id = randomUUID();
+    const now = new Date();
+    const submission = Object.assign(new Submission(), {
+      id,
+      name: input.name,
+      email: input.email,
+      phone: input.phone ?? null,
+      company: input.company ?? null,
+      message: input.message,
+      contactChannel: input.contactChannel ?? 'email',
+      telegramChatId: input.telegramChatId ?? null,
+      linkedinUrl: input.linkedinUrl ?? null,
+      status: 'received' as const,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const attachments = files.map((file) => {
+      const attachmentId = randomUUID();
+      return Object.assign(new SubmissionAttachment(), {
+        id: attachmentId,
+        submissionId: id,
+        fileName: file.fileName,
+        contentType: file.contentType,
+        size: file.size,
+        sha256: file.sha256,
+        storageKey: `submissions/${id}/${attachmentId}`,
+        createdAt: now,
+      });
+    });
+    const body: SubmissionAcceptedDto = { id, status: 'received', statusUrl: `${this.env.SUBMISSION_PUBLIC_URL.replace(/\/$/, '')}/api/submissions/${id}` };
+
+    // Files first: the row that points at them is only committed once they are stored.
+    await Promise.all(attachments.map((a, i) => this.storage.putFile(a.storageKey, files[i].path, a.contentType)));
+    try {
+      await this.repository.transaction(async (manager) => {
+        await this.repository.insert(manager, submission, attachments);
+        if (idempotencyKey) {
+          const claimed = await this.repository.claimIdempotencyKey(manager, { key: idempotencyKey, requestHash, submissionId: id, response: { ...body } });
+          if (!claimed) throw new IdempotencyRace();
+        }
+        await this.outbox.add(
+          manager,
+          RoutingKey.RequestCreated,
+          {
+            submissionId: id,
+            name: submission.name,
+            email: submission.email,
+            phone: submission.phone ?? undefined,
+            company: submission.company ?? undefined,
+            message: submission.message,
+            contactChannel: submission.contactChannel,
+            telegramChatId: submission.telegramChatId ?? undefined,
+            linkedinUrl: submission.linkedinUrl ?? undefined,
+            attachments: attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size })),
+            statusUrl: body.statusUrl,
+            createdAt: now.toISOString(),
+          },
+          { correlationId: id },
+        );
+      });
+    } catch (error) {
+      await Promise.all(attachments.map((a) => this.storage.delete(a.storageKey).catch(() => undefined)));
+      if (error instanceof IdempotencyRace && idempotencyKey) {
+        const replay = await this.replay(idempotencyKey, requestHash);
+        if (replay) return replay;
+      }
+      throw error;
+    }
+    this.logger.log({ submissionId: id, attachments: attachments.length }, 'Submission received');
+    return { body, replayed: false };
+  }
+
+  private async replay(key: string, requestHash: string): Promise<Accepted | null> {
+    const existing = await this.repository.findIdempotencyKey(key);
+    if (!existing) return null;
+    if (existing.requestHash !== requestHash) {
+      throw new UnprocessableEntityException(`Idempotency-Key "${key}" was already used for a different request`);
+    }
+    return { body: existing.response as unknown as SubmissionAcceptedDto, replayed: true };
+  }
+
+  async view(id: string): Promise<SubmissionViewDto> {
+    const record = await this.repository.find(id);
+    if (!record) throw new NotFoundException(`Submission ${id} not found`);
+    const { submission: s, attachments, timeline } = record;
+    return {
+      id: s.id,
+      status: s.status,
+      name: s.name,
+      email: s.email,
+      phone: s.phone ?? undefined,
+      company: s.company ?? undefined,
+      message: s.message,
+      contactChannel: s.contactChannel,
+      createdAt: s.createdAt.toISOString(),
+      updatedAt: s.updatedAt.toISOString(),
+      attachments: attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size })),
+      timeline: timeline.map((t) => ({ status: t.status, at: t.at.toISOString(), note: t.note ?? undefined })),
+    };
+  }
+
+  /**
+   * Adds a timeline entry from an event, once per message; the status itself only
+   * moves forward (a late `acknowledged` never undoes `analyzed`).
+   */
+  async recordStatus(ctx: EventContext, submissionId: string, status: SubmissionStatus, at: Date, note: string | null): Promise<void> {
+    const applied = await this.inbox.once(CONSUMER, ctx, async (manager) => {
+      const submission = await this.repository.lockSubmission(manager, submissionId);
+      if (!submission) {
+        this.logger.warn({ submissionId }, `No submission for ${ctx.routingKey}; ignored`);
+        return;
+      }
+      const forward = STATUS_RANK[status] > STATUS_RANK[submission.status];
+      await this.repository.addStatusChange(manager, { submissionId, status, at, note }, forward);
+    });
+    if (!applied) this.logger.log(`Duplicate ${ctx.routingKey} ${ctx.messageId} ignored`);
+  }
+}
+
+class IdempotencyRace extends Error {}
+
+/** Identifies "the same request" for Idempotency-Key: its fields and its files' contents. */
+function fingerprint(input: CreateSubmissionDto, files: UploadedFile[]): string {
+  const fields = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256')
+    .update(JSON.stringify({ fields, files: files.map((f) => [f.fileName, f.sha256]) }))
+    .digest('hex');
+}

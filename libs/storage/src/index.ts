@@ -1,0 +1,4 @@
+export * from './storage.driver';
+export * from './local.storage';
+export * from './s3.storage';
+export * from './storage.module';
