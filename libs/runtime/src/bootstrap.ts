@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -5,8 +6,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { BaseEnv, ConfigValidationError, loadEnv, parseDelays } from '@statex/config';
 import { ConsumerRegistry, RmqEventServer } from '@statex/messaging';
-import { instrumentHttp, setupSwagger, withLogContext } from '@statex/observability';
-import { HttpErrorFilter, RethrowRpcFilter } from './exception.filters';
+import { CORRELATION_HEADER, correlationIdOf, instrumentHttp, setupSwagger, withLogContext } from '@statex/observability';
+import { ErrorFilter } from './exception.filters';
 import { createValidationPipe } from './validation';
 
 export interface ServiceDefinition<E extends BaseEnv> {
@@ -27,13 +28,21 @@ export interface RunningService {
 
 /** Builds the hybrid app (Fastify HTTP + RabbitMQ consumer) without listening yet. */
 export async function createService<E extends BaseEnv>(definition: ServiceDefinition<E>, env: E): Promise<RunningService> {
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    // The request id is the correlation id: the caller's X-Correlation-Id or a new UUID.
+    genReqId: (req: IncomingMessage) => correlationIdOf(req),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(definition.module(env), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
   instrumentHttp(fastify);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header(CORRELATION_HEADER, request.id);
+  });
   const limits = definition.multipart?.(env);
   if (limits) {
     await app.register(multipart as never, { limits: { fileSize: limits.fileSize, files: limits.files, fields: 20, fieldSize: 64 * 1024, parts: 30 } });
@@ -47,7 +56,7 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
     ],
   });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
   setupSwagger(app, definition.name, definition.description);
 
@@ -60,9 +69,8 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
     runInContext: (meta, work) =>
       withLogContext({ correlationId: meta.correlationId, messageId: meta.messageId, routingKey: meta.routingKey, attempt: meta.attempt }, work),
   });
-  const microservice = app.connectMicroservice({ strategy: consumer });
-  microservice.useGlobalPipes(createValidationPipe({ forbidUnknownFields: false }));
-  microservice.useGlobalFilters(new RethrowRpcFilter());
+  // Inherit the app's pipe and filter: both know which side (HTTP or message) they serve.
+  app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: true });
   app.get(ConsumerRegistry).consumer = consumer;
   return { app, consumer };
 }

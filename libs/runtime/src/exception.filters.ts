@@ -1,17 +1,20 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, RpcExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, throwError } from 'rxjs';
 
 /**
+ * One filter for both sides of a hybrid app.
  * HTTP errors as JSON: Nest exceptions keep their body; errors Fastify and its plugins
  * raise with a 4xx statusCode (bad JSON, unsupported media type, file too large…) keep
  * their status and message; anything else is a logged 500 that reveals nothing.
  */
 @Catch()
-export class HttpErrorFilter implements ExceptionFilter {
+export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Message handlers: hand the original error back to the transport, which retries or parks it.
+    if (host.getType() === 'rpc') return throwError(() => exception);
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
@@ -28,16 +31,5 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     this.logger.error({ err: exception, url: request.url }, 'Unhandled error');
     void reply.status(500).send({ statusCode: 500, message: 'Internal server error' });
-  }
-}
-
-/**
- * For message handlers: rethrows the original error so the transport can decide to
- * retry or park with the real reason (Nest's default filter turns it into a generic one).
- */
-@Catch()
-export class RethrowRpcFilter implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown): Observable<never> {
-    return throwError(() => exception);
   }
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 
@@ -28,13 +28,21 @@ export function validationException(errors: ValidationError[]): BadRequestExcept
 }
 
 /**
- * HTTP input refuses unknown fields; event payloads tolerate them (a producer may add
- * fields before its consumers know them), and are checked against their contract by the transport.
+ * Validates HTTP input and refuses unknown fields. Message payloads (numeric RPC param
+ * types) pass through: the transport has already checked them against their contract,
+ * tolerating fields a newer producer added.
  */
-export function createValidationPipe(options: { forbidUnknownFields: boolean } = { forbidUnknownFields: true }): ValidationPipe {
-  return new ValidationPipe({
+class HttpValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (typeof metadata.type === 'number') return Promise.resolve(value);
+    return super.transform(value, metadata);
+  }
+}
+
+export function createValidationPipe(): ValidationPipe {
+  return new HttpValidationPipe({
     whitelist: true,
-    forbidNonWhitelisted: options.forbidUnknownFields,
+    forbidNonWhitelisted: true,
     transform: true,
     forbidUnknownValues: true,
     stopAtFirstError: false,

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnprocessableEntityResponse, ApiUnsupportedMediaTypeResponse, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateSubmissionDto, SubmissionAcceptedDto, SubmissionViewDto } from '@statex/contracts';
@@ -48,6 +48,8 @@ export class SubmissionController {
       const form = await this.forms.read(request);
       ({ fields, files } = form);
       discard = form.discard;
+    } else if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      throw new UnsupportedMediaTypeException('Content-Type must be application/json or multipart/form-data');
     }
     try {
       const input = await validateInput(CreateSubmissionDto, fields ?? {});

@@ -129,11 +129,11 @@ export class RmqEventServer extends ServerRMQ {
         } catch {
           return await this.park(channel, msg, meta, 'malformed body: not JSON');
         }
-        const problem = await this.validatePayload(routingKey, body);
-        if (problem) return await this.park(channel, msg, meta, `invalid payload: ${problem}`);
+        const checked = await this.checkPayload(routingKey, body);
+        if ('problem' in checked) return await this.park(channel, msg, meta, `invalid payload: ${checked.problem}`);
 
         try {
-          const result = await handler(body, new EventContext(meta, msg));
+          const result = await handler(checked.payload, new EventContext(meta, msg));
           await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
         } catch (error) {
           const reason = describeError(error);
@@ -163,15 +163,17 @@ export class RmqEventServer extends ServerRMQ {
     return null;
   }
 
-  private async validatePayload(routingKey: string, body: unknown): Promise<string | undefined> {
+  /** Checks a payload against its contract class and hands the handler an instance of it. */
+  private async checkPayload(routingKey: string, body: unknown): Promise<{ payload: unknown } | { problem: string }> {
     const schema = payloadClassOf(routingKey);
-    if (!schema) return undefined;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'payload must be a JSON object';
-    const errors = await validate(plainToInstance(schema, body), { forbidUnknownValues: true });
-    if (errors.length === 0) return undefined;
-    return errors
-      .map((e) => `${e.property}: ${Object.values(e.constraints ?? { nested: 'invalid nested value' }).join(', ')}`)
-      .join('; ');
+    if (!schema) return { payload: body };
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { problem: 'payload must be a JSON object' };
+    const payload = plainToInstance(schema, body);
+    const errors = await validate(payload, { forbidUnknownValues: true });
+    if (errors.length === 0) return { payload };
+    return {
+      problem: errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? { nested: 'invalid nested value' }).join(', ')}`).join('; '),
+    };
   }
 
   private async retry(channel: ConfirmChannel, msg: ConsumeMessage, meta: EventMeta, reason: string): Promise<Outcome> {
