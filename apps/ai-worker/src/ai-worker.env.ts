@@ -1,9 +1,10 @@
 import { IsInt, Max, Min } from 'class-validator';
-import { BaseEnv } from '@statex/config';
+import { BaseEnv, NumberFromEnv } from '@statex/config';
 
 export class AiWorkerEnv extends BaseEnv {
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(65535)
-  AI_WORKER_PORT = 8004;
+  AI_WORKER_PORT: number = 8004;
 }

@@ -1,9 +1,10 @@
 import { IsInt, Max, Min } from 'class-validator';
-import { BaseEnv } from '@statex/config';
+import { BaseEnv, NumberFromEnv } from '@statex/config';
 
 export class ContentEnv extends BaseEnv {
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(65535)
-  CONTENT_PORT = 8009;
+  CONTENT_PORT: number = 8009;
 }

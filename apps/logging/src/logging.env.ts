@@ -1,9 +1,10 @@
 import { IsInt, Max, Min } from 'class-validator';
-import { BaseEnv } from '@statex/config';
+import { BaseEnv, NumberFromEnv } from '@statex/config';
 
 export class LoggingEnv extends BaseEnv {
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(65535)
-  LOGGING_PORT = 8007;
+  LOGGING_PORT: number = 8007;
 }

@@ -1,24 +1,26 @@
 import { IsInt, IsNotEmpty, IsString, Max, Min, ValidateIf } from 'class-validator';
-import { BooleanFromEnv, DatabaseEnv } from '@statex/config';
+import { BooleanFromEnv, DatabaseEnv, NumberFromEnv } from '@statex/config';
 
 export class NotificationEnv extends DatabaseEnv {
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(65535)
-  NOTIFICATION_PORT = 8005;
+  NOTIFICATION_PORT: number = 8005;
 
   @IsString()
   @IsNotEmpty()
   SMTP_HOST = '127.0.0.1';
 
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(65535)
-  SMTP_PORT = 1025;
+  SMTP_PORT: number = 1025;
 
   /** true for implicit TLS (port 465); STARTTLS is used whenever the server offers it. */
   @BooleanFromEnv()
-  SMTP_SECURE = false;
+  SMTP_SECURE: boolean = false;
 
   @IsString()
   SMTP_USER = '';

@@ -1,24 +1,27 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf } from 'class-validator';
-import { BooleanFromEnv, DatabaseEnv } from '@statex/config';
+import { BooleanFromEnv, DatabaseEnv, NumberFromEnv } from '@statex/config';
 
 export class SubmissionEnv extends DatabaseEnv {
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(65535)
-  SUBMISSION_PORT = 8002;
+  SUBMISSION_PORT: number = 8002;
 
   /** Base of the `statusUrl` returned to the client, as the client reaches this service. */
   @IsUrl({ require_tld: false, require_protocol: true })
   SUBMISSION_PUBLIC_URL = 'http://localhost:8002';
 
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
-  ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+  ATTACHMENT_MAX_BYTES: number = 10 * 1024 * 1024;
 
+  @NumberFromEnv()
   @IsInt()
   @Min(0)
   @Max(20)
-  ATTACHMENT_MAX_FILES = 5;
+  ATTACHMENT_MAX_FILES: number = 5;
 
   @IsIn(['local', 's3'])
   STORAGE_DRIVER: 'local' | 's3' = 'local';
@@ -46,5 +49,5 @@ export class SubmissionEnv extends DatabaseEnv {
   S3_SECRET_ACCESS_KEY = '';
 
   @BooleanFromEnv()
-  S3_FORCE_PATH_STYLE = true;
+  S3_FORCE_PATH_STYLE: boolean = true;
 }

@@ -6,6 +6,12 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
 
 export const BooleanFromEnv = () => Transform(toBoolean);
 
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+
+/** Environment values are strings: convert explicitly rather than trusting reflected types. */
+export const NumberFromEnv = () => Transform(toNumber);
+
 /** Variables every StateX service reads. Defaults work against services on localhost. */
 export class BaseEnv {
   @IsIn(['development', 'production', 'test'])
@@ -25,18 +31,22 @@ export class BaseEnv {
   @Matches(/^[a-z0-9][a-z0-9_-]*$/, { message: 'RABBITMQ_NAMESPACE must be lowercase letters, digits, - or _' })
   RABBITMQ_NAMESPACE = 'statex';
 
+  @NumberFromEnv()
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(1000)
-  RABBITMQ_PREFETCH = 10;
+  RABBITMQ_PREFETCH: number = 10;
 
   /** Growing delays between attempts of a failing handler; attempts = delays + 1, then the message is parked. */
   @Matches(/^\d+(,\d+)*$/, { message: 'RABBITMQ_RETRY_DELAYS_MS must be a comma-separated list of milliseconds' })
   RABBITMQ_RETRY_DELAYS_MS = '1000,5000,30000';
 
+  @NumberFromEnv()
+  @NumberFromEnv()
   @IsInt()
   @Min(50)
-  OUTBOX_POLL_INTERVAL_MS = 1000;
+  OUTBOX_POLL_INTERVAL_MS: number = 1000;
 
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
@@ -48,10 +58,12 @@ export class DatabaseEnv extends BaseEnv {
   @IsNotEmpty()
   POSTGRES_HOST = '127.0.0.1';
 
+  @NumberFromEnv()
+  @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(65535)
-  POSTGRES_PORT = 5432;
+  POSTGRES_PORT: number = 5432;
 
   @IsString()
   @IsNotEmpty()

@@ -45,10 +45,7 @@ export function loadEnv<T extends object>(schema: new () => T, source: EnvSource
     // Empty strings mean "not set", so an `.env` line like `SMTP_USER=` keeps the default.
     if (known.has(key) && value !== undefined && value !== '') plain[key] = value;
   }
-  const instance = plainToInstance(schema, plain, {
-    enableImplicitConversion: true,
-    exposeDefaultValues: true,
-  });
+  const instance = plainToInstance(schema, plain, { exposeDefaultValues: true });
   const errors = validateSync(instance, { whitelist: false, forbidUnknownValues: true });
   if (errors.length > 0) throw new ConfigValidationError(describe(errors));
   return instance;

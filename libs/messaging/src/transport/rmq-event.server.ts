@@ -64,8 +64,15 @@ export class RmqEventServer extends ServerRMQ {
   override async setupChannel(channel: Channel, callback: Function): Promise<void> {
     channel.on('close', () => {
       // A channel-level error (not a lost connection) leaves amqp-connection-manager
-      // without a channel until the next reconnect: force one so consuming resumes.
-      if (!this.closing && this.server?.isConnected()) this.server.reconnect();
+      // without a channel until the next reconnect. Once a lost connection would have
+      // been noticed, force a reconnect if the connection still looks alive.
+      setTimeout(() => {
+        const wrapper = this.channel as unknown as { _channel?: unknown } | null;
+        if (!this.closing && this.server?.isConnected() && wrapper && !wrapper._channel) {
+          this.logger.warn('Consumer channel closed on a live connection; reconnecting');
+          this.server.reconnect();
+        }
+      }, 2000).unref();
     });
     await this.attach(channel);
     callback();

@@ -1,0 +1,141 @@
+import { Controller, INestMicroservice, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import { EventContext, PermanentMessageError, RmqEventServer, topologyFor } from '@statex/messaging';
+import { ErrorFilter } from '@statex/runtime';
+import { BrokerProbe, sleep, uniqueNamespace, waitFor } from '@statex/testing';
+import { requestCreated } from './helpers';
+
+interface Handled {
+  message: string;
+  attempt: number;
+  at: number;
+  payloadIsInstance: boolean;
+}
+
+const handled: Handled[] = [];
+const failuresLeft = new Map<string, number>();
+
+@Controller()
+class ScriptedHandlers {
+  /** `message` scripts the handler: "ok:<id>", "fail-twice:<id>", "always-fail:<id>", "permanent:<id>". */
+  @EventPattern(RoutingKey.RequestCreated)
+  async onRequestCreated(@Payload() event: RequestCreatedEvent, @Ctx() ctx: EventContext): Promise<void> {
+    handled.push({ message: event.message, attempt: ctx.attempt, at: Date.now(), payloadIsInstance: event instanceof RequestCreatedEvent });
+    const [mode] = event.message.split(':');
+    if (mode === 'always-fail') throw new Error(`scripted failure of ${event.message}`);
+    if (mode === 'permanent') throw new PermanentMessageError('this can never succeed');
+    if (mode === 'fail-twice') {
+      const left = failuresLeft.get(event.message) ?? 2;
+      failuresLeft.set(event.message, left - 1);
+      if (left > 0) throw new Error('transient failure');
+    }
+    await sleep(5);
+  }
+}
+
+@Module({ controllers: [ScriptedHandlers] })
+class ScriptedModule {}
+
+const attemptsOf = (message: string) => handled.filter((h) => h.message === message);
+
+describe('RmqEventServer (real RabbitMQ)', () => {
+  const namespace = uniqueNamespace('msg');
+  const topology = topologyFor(namespace, 'scripted');
+  const probe = new BrokerProbe(namespace);
+  let server: RmqEventServer;
+  let app: INestMicroservice;
+
+  beforeAll(async () => {
+    await probe.start();
+    server = new RmqEventServer({ url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', namespace, service: 'scripted', prefetch: 5, retryDelaysMs: [200, 600] });
+    app = await NestFactory.createMicroservice(ScriptedModule, { strategy: server, logger: false });
+    app.useGlobalFilters(new ErrorFilter());
+    await app.listen();
+    await waitFor(() => server.isConnected(), { what: 'the consumer to connect' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await probe.cleanup(['scripted'], [200, 600]);
+    await probe.stop();
+  });
+
+  it('acks a handled message and hands the handler a contract instance', async () => {
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('ok:1'));
+    await waitFor(() => attemptsOf('ok:1').length === 1, { what: 'ok:1 handled' });
+    expect(attemptsOf('ok:1')[0]).toMatchObject({ attempt: 1, payloadIsInstance: true });
+    await waitFor(async () => (await probe.messageCount(topology.queue)) === 0, { what: 'the queue to be empty' });
+  });
+
+  it('retries a failing handler with growing delays until it succeeds', async () => {
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('fail-twice:2'));
+    await waitFor(() => attemptsOf('fail-twice:2').length === 3, { what: 'three attempts' });
+    const [first, second, third] = attemptsOf('fail-twice:2');
+    expect([first.attempt, second.attempt, third.attempt]).toEqual([1, 2, 3]);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(180);
+    expect(third.at - second.at).toBeGreaterThanOrEqual(550);
+    await sleep(800);
+    expect(attemptsOf('fail-twice:2')).toHaveLength(3);
+    expect(await probe.messageCount(topology.deadLetterQueue)).toBe(0);
+  });
+
+  it('parks a message that keeps failing in the .dlq while other messages keep flowing', async () => {
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('always-fail:3'));
+    for (let i = 0; i < 5; i++) await probe.publish(RoutingKey.RequestCreated, requestCreated(`ok:3-${i}`));
+    await waitFor(() => [0, 1, 2, 3, 4].every((i) => attemptsOf(`ok:3-${i}`).length === 1), { what: 'the healthy messages' });
+    // The healthy messages did not wait for the failing one's retries.
+    expect(attemptsOf('always-fail:3').length).toBeLessThan(3);
+
+    const parked = await waitFor(async () => (await probe.drain(topology.deadLetterQueue))[0], { what: 'the parked message' });
+    expect(attemptsOf('always-fail:3').map((h) => h.attempt)).toEqual([1, 2, 3]);
+    expect(JSON.parse(parked.content.toString()).message).toBe('always-fail:3');
+    expect(parked.properties.headers?.['x-parked-reason']).toContain('scripted failure of always-fail:3');
+    expect(parked.properties.type).toBe(RoutingKey.RequestCreated);
+  });
+
+  it('parks an invalid payload at once, without calling the handler', async () => {
+    const before = handled.length;
+    await probe.publish(RoutingKey.RequestCreated, { submissionId: 'not-a-uuid', message: 'invalid:4' });
+    const parked = await waitFor(async () => (await probe.drain(topology.deadLetterQueue))[0], { what: 'the parked invalid message' });
+    expect(parked.properties.headers?.['x-parked-reason']).toMatch(/invalid payload: .*submissionId/);
+    expect(parked.properties.headers?.['x-attempt']).toBe(1);
+    expect(handled.length).toBe(before);
+  });
+
+  it('parks a body that is not JSON at once', async () => {
+    await probe.publish(RoutingKey.RequestCreated, null, { raw: Buffer.from('{not json') });
+    const parked = await waitFor(async () => (await probe.drain(topology.deadLetterQueue))[0], { what: 'the parked malformed message' });
+    expect(parked.properties.headers?.['x-parked-reason']).toBe('malformed body: not JSON');
+  });
+
+  it('parks at once when the handler says retrying cannot help', async () => {
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('permanent:5'));
+    const parked = await waitFor(async () => (await probe.drain(topology.deadLetterQueue))[0], { what: 'the parked message' });
+    expect(parked.properties.headers?.['x-parked-reason']).toBe('this can never succeed');
+    expect(attemptsOf('permanent:5')).toHaveLength(1);
+  });
+
+  it('re-attaches when the broker cancels the consumer', async () => {
+    await probe.deleteQueue(topology.queue);
+    await sleep(300);
+    await waitFor(async () => (await probe.messageCount(topology.queue)) === 0, { what: 'the queue to be declared again', timeoutMs: 10_000 });
+    await sleep(300);
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('ok:6'));
+    await waitFor(() => attemptsOf('ok:6').length === 1, { what: 'ok:6 handled after re-attaching', timeoutMs: 10_000 });
+  });
+
+  it('resumes consuming after the connection drops', async () => {
+    const manager = server.unwrap<AmqpConnectionManager>();
+    const socket = (manager.connection as unknown as { connection: { stream: { destroy(error: Error): void } } }).connection.stream;
+    socket.destroy(new Error('simulated network failure'));
+    await waitFor(() => !server.isConnected(), { what: 'the consumer to notice the drop' });
+    await waitFor(() => server.isConnected(), { what: 'the consumer to reconnect', timeoutMs: 10_000 });
+    await sleep(300);
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('ok:7'));
+    await waitFor(() => attemptsOf('ok:7').length === 1, { what: 'ok:7 handled after reconnecting', timeoutMs: 15_000 });
+    expect(server.isConnected()).toBe(true);
+  });
+});

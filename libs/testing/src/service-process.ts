@@ -1,0 +1,58 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { waitFor } from './wait-for';
+
+/**
+ * A built app (`dist/apps/<app>/src/main.js`) started as its own process, as
+ * `npm start` and production run it. Output is kept for diagnosing failures.
+ */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  output = '';
+
+  constructor(
+    readonly app: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  start(): this {
+    const main = resolve(__dirname, '../../../dist/apps', this.app, 'src/main.js');
+    this.output = '';
+    this.child = spawn(process.execPath, [main], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20_000);
+    };
+    this.child.stdout!.on('data', keep);
+    this.child.stderr!.on('data', keep);
+    return this;
+  }
+
+  async ready(timeoutMs = 45_000): Promise<void> {
+    await waitFor(
+      async () => {
+        if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) throw new Error(`${this.app} exited: ${this.output.slice(-2000)}`);
+        const res = await fetch(`${this.url}/health/ready`);
+        return res.status === 200;
+      },
+      { timeoutMs, intervalMs: 250, what: `${this.app} to be ready` },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- ${this.app} output ---\n${this.output.slice(-3000)}`);
+    });
+  }
+
+  /** SIGTERM (graceful) by default; SIGKILL simulates a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
