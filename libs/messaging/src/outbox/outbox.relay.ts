@@ -57,14 +57,16 @@ export class OutboxRelay {
   /** Publishes one batch; returns how many rows it published. */
   async relayBatch(): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
-    return this.dataSource.transaction(async (manager) => {
-      const rows: PendingRow[] = await manager.query(
-        `SELECT id, routing_key, payload, correlation_id, created_at FROM outbox_messages
-         WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
-      if (rows.length === 0) return 0;
-      try {
+    let claimed: string[] = [];
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const rows: PendingRow[] = await manager.query(
+          `SELECT id, routing_key, payload, correlation_id, created_at FROM outbox_messages
+           WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [batchSize],
+        );
+        claimed = rows.map((row) => row.id);
+        if (rows.length === 0) return 0;
         await Promise.all(
           rows.map((row) =>
             this.publisher.publish({
@@ -76,17 +78,19 @@ export class OutboxRelay {
             }),
           ),
         );
-      } catch (error) {
-        // Record the failure outside this (rolled back) transaction.
+        await manager.query(`UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1)`, [claimed]);
+        return rows.length;
+      });
+    } catch (error) {
+      // The transaction has rolled back and released the rows: note why, for operators.
+      if (claimed.length > 0) {
         const reason = error instanceof Error ? error.message : String(error);
         await this.dataSource
-          .query(`UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)`, [rows.map((r) => r.id), reason])
+          .query(`UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1) AND published_at IS NULL`, [claimed, reason])
           .catch(() => undefined);
-        throw error;
       }
-      await manager.query(`UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1)`, [rows.map((r) => r.id)]);
-      return rows.length;
-    });
+      throw error;
+    }
   }
 
   private async run(): Promise<void> {

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { DatabaseEnv } from '@statex/config';
+import { RoutingKey } from '@statex/contracts';
+import { EventPublisher, InboxService, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, OutboxRelay, OutboxService } from '@statex/messaging';
+import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
+import { BrokerProbe, dropDatabases, sleep, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { requestCreated } from './helpers';
+
+describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
+  const namespace = uniqueNamespace('obx');
+  const env = testEnv(DatabaseEnv, namespace);
+  const probe = new BrokerProbe(namespace);
+  const outbox = new OutboxService();
+  let dataSource: DataSource;
+  const publishers: EventPublisher[] = [];
+  const relays: OutboxRelay[] = [];
+
+  const newRelay = (url = env.RABBITMQ_URL) => {
+    const publisher = new EventPublisher({ url, namespace, source: 'outbox-test', confirmTimeoutMs: 1500 });
+    publishers.push(publisher);
+    const relay = new OutboxRelay(dataSource, publisher, { pollIntervalMs: 100, batchSize: 50 });
+    relays.push(relay);
+    return relay;
+  };
+
+  beforeAll(async () => {
+    await probe.start();
+    const options = dataSourceOptions(env, { service: 'outbox-test', entities: MESSAGING_ENTITIES, migrations: MESSAGING_MIGRATIONS });
+    await ensureDatabase(env, options.database!);
+    dataSource = await new DataSource(options).initialize();
+    await dataSource.runMigrations();
+  });
+
+  afterAll(async () => {
+    for (const relay of relays) await relay.stop();
+    for (const publisher of publishers) await publisher.close();
+    await dataSource?.destroy();
+    await dropDatabases(`${namespace}_`);
+    await probe.cleanup([]);
+    await probe.stop();
+  });
+
+  afterEach(async () => {
+    for (const relay of relays.splice(0)) await relay.stop();
+  });
+
+  const pending = async () => Number((await dataSource.query('SELECT count(*) AS n FROM outbox_messages WHERE published_at IS NULL'))[0].n);
+
+  it('publishes a committed event with its id, type, source and correlation id', async () => {
+    const event = requestCreated('committed');
+    const id = await dataSource.transaction((m) => outbox.add(m, RoutingKey.RequestCreated, event, { correlationId: event.submissionId }));
+    newRelay().start();
+    const seen = await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId);
+    expect(seen.message.properties).toMatchObject({ messageId: id, type: RoutingKey.RequestCreated, appId: 'outbox-test', correlationId: event.submissionId, deliveryMode: 2 });
+    expect(typeof seen.message.properties.timestamp).toBe('number');
+    await waitFor(async () => (await pending()) === 0, { what: 'the row to be marked sent' });
+  });
+
+  it('never publishes an event whose transaction rolled back', async () => {
+    const event = requestCreated('rolled back');
+    await expect(
+      dataSource.transaction(async (m) => {
+        await outbox.add(m, RoutingKey.RequestCreated, event);
+        throw new Error('state change failed');
+      }),
+    ).rejects.toThrow('state change failed');
+    const marker = requestCreated('after rollback');
+    await dataSource.transaction((m) => outbox.add(m, RoutingKey.RequestCreated, marker));
+    newRelay().start();
+    await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === marker.submissionId);
+    expect(probe.messages(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId)).toHaveLength(0);
+  });
+
+  it('refuses to write outside a transaction', async () => {
+    await expect(outbox.add(dataSource.manager, RoutingKey.RequestCreated, requestCreated('no tx'))).rejects.toThrow(/inside a transaction/);
+  });
+
+  it('keeps events while the broker is unreachable and publishes them later', async () => {
+    const event = requestCreated('broker down');
+    await dataSource.transaction((m) => outbox.add(m, RoutingKey.RequestCreated, event));
+    const unreachable = newRelay('amqp://guest:guest@127.0.0.1:1');
+    await expect(unreachable.relayBatch()).rejects.toThrow();
+    const [row] = await dataSource.query('SELECT attempts, last_error, published_at FROM outbox_messages WHERE payload->>\'submissionId\' = $1', [event.submissionId]);
+    expect(row.published_at).toBeNull();
+    expect(row.attempts).toBeGreaterThanOrEqual(1);
+    expect(row.last_error).toBeTruthy();
+    newRelay().start();
+    await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId);
+  });
+
+  it('two relays publish 300 events exactly once between them', async () => {
+    const events = Array.from({ length: 300 }, (_, i) => requestCreated(`bulk ${i}`));
+    for (let i = 0; i < events.length; i += 50) {
+      await dataSource.transaction(async (m) => {
+        for (const e of events.slice(i, i + 50)) await outbox.add(m, RoutingKey.RequestCreated, e);
+      });
+    }
+    const wanted = new Set(events.map((e) => e.submissionId));
+    newRelay().start();
+    newRelay().start();
+    await waitFor(() => probe.messages(RoutingKey.RequestCreated, (m) => wanted.has(m.payload.submissionId)).length >= 300, { what: '300 events', timeoutMs: 30_000 });
+    await sleep(500);
+    const seen = probe.messages(RoutingKey.RequestCreated, (m) => wanted.has(m.payload.submissionId));
+    expect(seen).toHaveLength(300);
+    expect(new Set(seen.map((m) => m.message.properties.messageId)).size).toBe(300);
+    expect(await pending()).toBe(0);
+  });
+
+  it('inbox: a redelivered message has no second effect', async () => {
+    const inbox = new InboxService(dataSource);
+    await dataSource.query('CREATE TABLE IF NOT EXISTS effects (id serial PRIMARY KEY, note text)');
+    const ctx = { messageId: randomUUID(), routingKey: RoutingKey.RequestCreated };
+    const effect = (note: string) => (m: import('typeorm').EntityManager) => m.query('INSERT INTO effects (note) VALUES ($1)', [note]).then(() => undefined);
+    expect(await inbox.once('test-consumer', ctx, effect('first'))).toBe(true);
+    expect(await inbox.once('test-consumer', ctx, effect('second'))).toBe(false);
+    // Another consumer of the same message is independent.
+    expect(await inbox.once('other-consumer', ctx, effect('other'))).toBe(true);
+    // An effect that fails leaves no marker, so the retry applies it.
+    const failing = { messageId: randomUUID(), routingKey: RoutingKey.RequestCreated };
+    await expect(inbox.once('test-consumer', failing, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(await inbox.once('test-consumer', failing, effect('retried'))).toBe(true);
+    const notes = (await dataSource.query('SELECT note FROM effects ORDER BY id')).map((r: { note: string }) => r.note);
+    expect(notes).toEqual(['first', 'other', 'retried']);
+    expect(await inbox.hasProcessed('test-consumer', ctx.messageId)).toBe(true);
+  });
+});
