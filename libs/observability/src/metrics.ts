@@ -7,7 +7,8 @@ import { Histogram, register } from 'prom-client';
 export function metricsModule(service: string): DynamicModule {
   return PrometheusModule.register({
     path: '/metrics',
-    defaultMetrics: { enabled: true },
+    // Process metrics are per process: register them once even if a test builds two apps.
+    defaultMetrics: { enabled: !register.getSingleMetric('process_cpu_user_seconds_total') },
     defaultLabels: { service },
   });
 }

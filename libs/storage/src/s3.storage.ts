@@ -25,6 +25,10 @@ export class S3StorageDriver extends StorageDriver {
       region: options.region,
       forcePathStyle: options.forcePathStyle,
       credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+      // Plain signed uploads: S3-compatible servers (MinIO, s3rver) do not all accept
+      // the SDK's default streaming checksums.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
 
