@@ -18,6 +18,8 @@ export class SmtpStandIn {
   async start(port = 0): Promise<this> {
     this.server = new SMTPServer({
       authOptional: true,
+      // A stopped stand-in drops its clients at once, like a crashed provider.
+      closeTimeout: 100,
       disabledCommands: ['STARTTLS'],
       logger: false,
       onData: (stream, _session, callback) => {

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import { createService, RunningService } from '@statex/runtime';
+import { BrokerProbe, dropDatabases, sleep, SmtpStandIn, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { notificationService } from '../src/notification.app';
+import { NotificationEnv } from '../src/notification.env';
+
+function requestCreated(name = 'Jana Nováková'): RequestCreatedEvent {
+  return {
+    submissionId: randomUUID(),
+    name,
+    email: 'jana@example.com',
+    message: 'We need a new e-shop.',
+    contactChannel: 'email',
+    attachments: [],
+    statusUrl: 'http://forms.example.test/api/submissions/x',
+    createdAt: new Date().toISOString(),
+  };
+}
+
+describe('notification service: acknowledgement email (real SMTP, PostgreSQL, RabbitMQ)', () => {
+  const namespace = uniqueNamespace('ntf');
+  const smtp = new SmtpStandIn();
+  const probe = new BrokerProbe(namespace);
+  let service: RunningService;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    await smtp.start();
+    await probe.start();
+    const env = testEnv(NotificationEnv, namespace, { SMTP_PORT: smtp.port, SMTP_FROM: 'StateX <hello@statex.test>', RABBITMQ_RETRY_DELAYS_MS: '300,600,1200' });
+    service = await createService(notificationService, env);
+    await service.app.startAllMicroservices();
+    await service.app.init();
+    await service.app.getHttpAdapter().getInstance().ready();
+    http = request(service.app.getHttpServer());
+  });
+
+  afterAll(async () => {
+    await service?.app.close();
+    await smtp.stop();
+    await dropDatabases(`${namespace}_`);
+    await probe.cleanup(['notification'], [300, 600, 1200]);
+    await probe.stop();
+  });
+
+  beforeEach(() => {
+    smtp.mode = 'accept';
+  });
+
+  const notificationOf = async (submissionId: string) => {
+    const sent = await probe.waitForEvent(RoutingKey.NotificationSent, (m) => m.payload.correlationId === submissionId);
+    return (await http.get(`/api/notifications/${sent.payload.notificationId}`).expect(200)).body;
+  };
+
+  it('emails the lead, naming them and quoting the request id, then emits notification.sent', async () => {
+    const event = requestCreated();
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const mail = await smtp.waitForMail(event.submissionId);
+    expect(mail.to).toMatchObject({ text: 'jana@example.com' });
+    expect(mail.from?.value[0]).toMatchObject({ name: 'StateX', address: 'hello@statex.test' });
+    expect(mail.subject).toContain(event.submissionId);
+    expect(mail.text).toContain('Hello Jana Nováková');
+    expect(mail.html).toContain('Jana Nováková');
+
+    const sent = await probe.waitForEvent(RoutingKey.NotificationSent, (m) => m.payload.correlationId === event.submissionId);
+    expect(sent.payload).toMatchObject({ channel: 'email', template: 'acknowledgement', recipient: 'jana@example.com', providerMessageId: expect.any(String) });
+    expect(sent.message.properties).toMatchObject({ correlationId: event.submissionId, appId: 'notification' });
+    const view = await notificationOf(event.submissionId);
+    expect(view).toMatchObject({ status: 'sent', channel: 'email', correlationId: event.submissionId, attempts: [{ outcome: 'sent' }] });
+  });
+
+  it('sends nothing twice for a redelivered or repeated request.created', async () => {
+    const event = requestCreated('Petr Svoboda');
+    const messageId = randomUUID();
+    await probe.publish(RoutingKey.RequestCreated, event, { messageId, correlationId: event.submissionId });
+    await smtp.waitForMail(event.submissionId);
+    await probe.publish(RoutingKey.RequestCreated, event, { messageId, correlationId: event.submissionId });
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const marker = requestCreated('Marker');
+    await probe.publish(RoutingKey.RequestCreated, marker, { correlationId: marker.submissionId });
+    await smtp.waitForMail(marker.submissionId);
+    await sleep(300);
+    expect(smtp.find(event.submissionId)).toHaveLength(1);
+    expect(probe.messages(RoutingKey.NotificationSent, (m) => m.payload.correlationId === event.submissionId)).toHaveLength(1);
+  });
+
+  it('retries while the SMTP server is down and delivers once it is back, recording each attempt', async () => {
+    const port = smtp.port;
+    await smtp.stop();
+    const event = requestCreated('Eva Dvořáková');
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    await sleep(700);
+    await smtp.start(port);
+    await smtp.waitForMail(event.submissionId);
+    const view = await notificationOf(event.submissionId);
+    expect(view.status).toBe('sent');
+    const outcomes = view.attempts.map((a: { outcome: string }) => a.outcome);
+    expect(outcomes.length).toBeGreaterThanOrEqual(2);
+    expect(outcomes.at(-1)).toBe('sent');
+    expect(outcomes.slice(0, -1).every((o: string) => o === 'failed')).toBe(true);
+    expect(view.attempts[0].error).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('fails at once on a permanent SMTP rejection and emits notification.failed', async () => {
+    smtp.mode = 'permanent-failure';
+    const event = requestCreated('Bounce');
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const failed = await probe.waitForEvent(RoutingKey.NotificationFailed, (m) => m.payload.correlationId === event.submissionId);
+    expect(failed.payload.reason).toContain('550');
+    const view = (await http.get(`/api/notifications/${failed.payload.notificationId}`).expect(200)).body;
+    expect(view.status).toBe('failed');
+    expect(view.attempts).toHaveLength(1);
+  });
+
+  it('emits notification.failed after its retries run out', async () => {
+    smtp.mode = 'temporary-failure';
+    const event = requestCreated('Always Later');
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const failed = await probe.waitForEvent(RoutingKey.NotificationFailed, (m) => m.payload.correlationId === event.submissionId, 15_000);
+    expect(failed.payload.reason).toContain('451');
+    const view = (await http.get(`/api/notifications/${failed.payload.notificationId}`).expect(200)).body;
+    expect(view.status).toBe('failed');
+    expect(view.attempts).toHaveLength(4);
+  });
+
+  it('answers 404 and 400 for unknown and malformed notification ids', async () => {
+    await http.get(`/api/notifications/${randomUUID()}`).expect(404);
+    await http.get('/api/notifications/abc').expect(400);
+  });
+});
