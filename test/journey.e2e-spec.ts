@@ -1,0 +1,79 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrokerProbe, dropDatabases, fixtures, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { APPS, AppName, platformProcesses } from './platform';
+
+/** The built platform, each app its own process, followed from the form to the acknowledgement. */
+describe('journey across processes: form → stored → request.created → acknowledgement email → acknowledged', () => {
+  const namespace = uniqueNamespace('jny');
+  const smtp = new SmtpStandIn();
+  let apps: Record<AppName, ServiceProcess>;
+
+  beforeAll(async () => {
+    await smtp.start();
+    apps = platformProcesses(namespace, APPS.map((a) => a.app), {
+      SMTP_PORT: smtp.port,
+      STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'statex-journey-')),
+    });
+    for (const app of Object.values(apps)) app.start();
+    for (const app of Object.values(apps)) await app.ready(90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
+    await smtp.stop();
+    await dropDatabases(`${namespace}_`);
+    const probe = await new BrokerProbe(namespace).start();
+    await probe.cleanup(APPS.map((a) => a.app));
+    await probe.stop();
+  });
+
+  it.each(APPS.map((a) => [a.app, a.port] as const))('%s serves health, metrics and its OpenAPI document', async (_app, port) => {
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).details.rabbitmq.status).toBe('up');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('process_resident_memory_bytes');
+    expect(metrics).toContain('statex_messages_consumed_total');
+    const spec = await (await fetch(`${base}/docs-json`)).json();
+    expect(spec.openapi).toMatch(/^3\./);
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+  });
+
+  it('follows a submission with an attachment to its acknowledgement email and status', async () => {
+    const form = new FormData();
+    form.set('name', 'Jana Nováková');
+    form.set('email', 'jana@example.com');
+    form.set('message', 'We need a new e-shop with card payments.');
+    form.set('attachments', new Blob([fixtures.pdf()], { type: 'application/pdf' }), 'brief.pdf');
+    const res = await fetch(`${apps.submission.url}/api/submissions`, { method: 'POST', body: form });
+    expect(res.status).toBe(202);
+    const accepted = await res.json();
+    expect(accepted).toMatchObject({ status: 'received', statusUrl: `http://127.0.0.1:18002/api/submissions/${accepted.id}` });
+
+    const mail = await smtp.waitForMail(accepted.id, 30_000);
+    expect(mail.text).toContain('Hello Jana Nováková');
+    expect(mail.text).toContain(accepted.statusUrl);
+
+    const view = await waitFor(
+      async () => {
+        const body = await (await fetch(accepted.statusUrl)).json();
+        return body.status === 'acknowledged' && body;
+      },
+      { timeoutMs: 30_000, what: 'status acknowledged' },
+    );
+    expect(view.attachments).toEqual([expect.objectContaining({ fileName: 'brief.pdf', contentType: 'application/pdf' })]);
+    expect(view.timeline.map((t: { status: string }) => t.status)).toEqual(['received', 'acknowledged']);
+  });
+
+  it('a service given an invalid variable refuses to start and names it', async () => {
+    const broken = new ServiceProcess('content', 18099, { PATH: process.env.PATH ?? '', ENV_FILE: '/nonexistent', CONTENT_PORT: 'eighty', RABBITMQ_URL: 'http://x' });
+    broken.start();
+    await waitFor(() => broken.output.includes('RABBITMQ_URL'), { what: 'the error message' });
+    expect(broken.output).toContain('CONTENT_PORT');
+    await broken.stop();
+  });
+});
