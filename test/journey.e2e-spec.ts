@@ -34,11 +34,11 @@ describe('journey across processes: form → stored → request.created → ackn
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).details.rabbitmq.status).toBe('up');
+    expect(((await ready.json()) as any).details.rabbitmq.status).toBe('up');
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('process_resident_memory_bytes');
     expect(metrics).toContain('statex_messages_consumed_total');
-    const spec = await (await fetch(`${base}/docs-json`)).json();
+    const spec = (await (await fetch(`${base}/docs-json`)).json()) as any;
     expect(spec.openapi).toMatch(/^3\./);
     expect((await fetch(`${base}/docs`)).status).toBe(200);
   });
@@ -51,7 +51,7 @@ describe('journey across processes: form → stored → request.created → ackn
     form.set('attachments', new Blob([fixtures.pdf()], { type: 'application/pdf' }), 'brief.pdf');
     const res = await fetch(`${apps.submission.url}/api/submissions`, { method: 'POST', body: form });
     expect(res.status).toBe(202);
-    const accepted = await res.json();
+    const accepted = (await res.json()) as any;
     expect(accepted).toMatchObject({ status: 'received', statusUrl: `http://127.0.0.1:18002/api/submissions/${accepted.id}` });
 
     const mail = await smtp.waitForMail(accepted.id, 30_000);
@@ -60,7 +60,7 @@ describe('journey across processes: form → stored → request.created → ackn
 
     const view = await waitFor(
       async () => {
-        const body = await (await fetch(accepted.statusUrl)).json();
+        const body = (await (await fetch(accepted.statusUrl)).json()) as any;
         return body.status === 'acknowledged' && body;
       },
       { timeoutMs: 30_000, what: 'status acknowledged' },

@@ -16,7 +16,7 @@ async function submit(base: string, i: number): Promise<string> {
     body: JSON.stringify({ name: `Lead ${i}`, email: `lead${i}@example.com`, message: `Request number ${i}` }),
   });
   if (res.status !== 202) throw new Error(`submission ${i} answered ${res.status}: ${await res.text()}`);
-  return (await res.json()).id;
+  return ((await res.json()) as any).id;
 }
 
 /** Nothing accepted is lost while the broker is away; every submission is acknowledged exactly once. */
@@ -57,7 +57,7 @@ describe('reliability: RabbitMQ stopped and started while submissions are accept
     for (let i = 10; i < 20; i++) ids.push(await submit(base, i));
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(503);
-    expect(JSON.stringify(await ready.json())).toContain('rabbitmq');
+    expect(JSON.stringify((await ready.json()) as any)).toContain('rabbitmq');
     await sleep(2000);
     rabbitmqctl('start_app');
     brokerStopped = false;
@@ -66,7 +66,7 @@ describe('reliability: RabbitMQ stopped and started while submissions are accept
     await waitFor(() => ids.every((id) => smtp.find(id).length >= 1), { timeoutMs: 90_000, intervalMs: 500, what: 'an acknowledgement for all 30 submissions' });
     await waitFor(
       async () => {
-        const statuses = await Promise.all(ids.map(async (id) => (await (await fetch(`${base}/api/submissions/${id}`)).json()).status));
+        const statuses = await Promise.all(ids.map(async (id) => ((await (await fetch(`${base}/api/submissions/${id}`)).json()) as any).status));
         return statuses.every((s) => s === 'acknowledged');
       },
       { timeoutMs: 60_000, intervalMs: 500, what: 'every submission acknowledged' },

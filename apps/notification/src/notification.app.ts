@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '@statex/messaging';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { EmailSender } from './email/email.sender';
-import { CreateNotificationTables1764115400000 } from './migrations/1764115400000-create-notification-tables';
 import { AcknowledgementService } from './notifications/acknowledgement.service';
-import { NOTIFICATION_ENTITIES } from './notifications/entities';
 import { NotificationEventsController } from './notifications/notification-events.controller';
 import { NotificationController } from './notifications/notification.controller';
 import { NotificationRepository } from './notifications/notification.repository';
 import { NotificationEnv } from './notification.env';
+import { NOTIFICATION_SCHEMA } from './notification.schema';
 
 export const notificationService: ServiceDefinition<NotificationEnv> = {
   name: 'notification',
@@ -21,10 +19,7 @@ export const notificationService: ServiceDefinition<NotificationEnv> = {
         ServiceInfrastructureModule.forRoot({
           service: 'notification',
           env,
-          database: {
-            entities: [...NOTIFICATION_ENTITIES, ...MESSAGING_ENTITIES],
-            migrations: [...MESSAGING_MIGRATIONS, CreateNotificationTables1764115400000],
-          },
+          database: NOTIFICATION_SCHEMA,
         }),
       ],
       controllers: [NotificationController, NotificationEventsController],

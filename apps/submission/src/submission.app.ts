@@ -1,16 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '@statex/messaging';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { StorageModule } from '@statex/storage';
 import { MultipartFormReader } from './attachments/multipart-form.reader';
-import { CreateSubmissionTables1764115300000 } from './migrations/1764115300000-create-submission-tables';
 import { SUBMISSION_ENTITIES } from './submissions/entities';
 import { SubmissionEventsController } from './submissions/submission-events.controller';
 import { SubmissionController } from './submissions/submission.controller';
 import { SubmissionRepository } from './submissions/submission.repository';
 import { SubmissionService } from './submissions/submission.service';
 import { SubmissionEnv } from './submission.env';
+import { SUBMISSION_SCHEMA } from './submission.schema';
 
 export const submissionService: ServiceDefinition<SubmissionEnv> = {
   name: 'submission',
@@ -24,10 +23,7 @@ export const submissionService: ServiceDefinition<SubmissionEnv> = {
         ServiceInfrastructureModule.forRoot({
           service: 'submission',
           env,
-          database: {
-            entities: [...SUBMISSION_ENTITIES, ...MESSAGING_ENTITIES],
-            migrations: [...MESSAGING_MIGRATIONS, CreateSubmissionTables1764115300000],
-          },
+          database: SUBMISSION_SCHEMA,
         }),
         TypeOrmModule.forFeature(SUBMISSION_ENTITIES),
         StorageModule.forRoot(

@@ -1,0 +1,35 @@
+/**
+ * `npm run migrate`: creates each service's database if missing and applies its
+ * pending migrations (the services also do this when they start).
+ */
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { DatabaseEnv, loadEnv } from '@statex/config';
+import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
+import { NOTIFICATION_SCHEMA } from '../apps/notification/src/notification.schema';
+import { SUBMISSION_SCHEMA } from '../apps/submission/src/submission.schema';
+
+const SCHEMAS = [
+  { service: 'submission', ...SUBMISSION_SCHEMA },
+  { service: 'notification', ...NOTIFICATION_SCHEMA },
+];
+
+async function main(): Promise<void> {
+  const env = loadEnv(DatabaseEnv);
+  for (const schema of SCHEMAS) {
+    const options = dataSourceOptions(env, schema);
+    await ensureDatabase(env, options.database!);
+    const dataSource = await new DataSource(options).initialize();
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      console.log(`${schema.service} (${options.database}): ${applied.length ? applied.map((m) => m.name).join(', ') : 'up to date'}`);
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
