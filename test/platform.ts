@@ -1,17 +1,10 @@
 import { ServiceProcess, testProcessEnv } from '@statex/testing';
+import { PLATFORM_APPS } from '../scripts/platform-apps';
 
 /** The seven apps with the port variable each reads; tests use ports 1xxxx to leave `npm start`'s free. */
-export const APPS = [
-  { app: 'submission', portVar: 'SUBMISSION_PORT', port: 18002 },
-  { app: 'ai-orchestrator', portVar: 'AI_ORCHESTRATOR_PORT', port: 18003 },
-  { app: 'ai-worker', portVar: 'AI_WORKER_PORT', port: 18004 },
-  { app: 'notification', portVar: 'NOTIFICATION_PORT', port: 18005 },
-  { app: 'user-portal', portVar: 'USER_PORTAL_PORT', port: 18006 },
-  { app: 'logging', portVar: 'LOGGING_PORT', port: 18007 },
-  { app: 'content', portVar: 'CONTENT_PORT', port: 18009 },
-] as const;
+export const APPS = PLATFORM_APPS.map((a) => ({ ...a, port: a.port + 10_000 }));
 
-export type AppName = (typeof APPS)[number]['app'];
+export type AppName = (typeof PLATFORM_APPS)[number]['app'];
 
 /** Built apps as separate processes, all on one test namespace. */
 export function platformProcesses(namespace: string, names: AppName[], overrides: Record<string, string | number>): Record<AppName, ServiceProcess> {
