@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
-import { createService, RunningService } from '@statex/runtime';
-import { BrokerProbe, dropDatabases, sleep, SmtpStandIn, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, dropDatabases, ServiceUnderTest, sleep, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 
@@ -23,18 +22,15 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
   const namespace = uniqueNamespace('ntf');
   const smtp = new SmtpStandIn();
   const probe = new BrokerProbe(namespace);
-  let service: RunningService;
+  let service: ServiceUnderTest;
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
     await smtp.start();
     await probe.start();
     const env = testEnv(NotificationEnv, namespace, { SMTP_PORT: smtp.port, SMTP_FROM: 'StateX <hello@statex.test>', RABBITMQ_RETRY_DELAYS_MS: '300,600,1200' });
-    service = await createService(notificationService, env);
-    await service.app.startAllMicroservices();
-    await service.app.init();
-    await service.app.getHttpAdapter().getInstance().ready();
-    http = request(service.app.getHttpServer());
+    service = await startServiceForTest(notificationService, env);
+    http = service.http;
   });
 
   afterAll(async () => {

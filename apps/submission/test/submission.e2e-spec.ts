@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { RoutingKey } from '@statex/contracts';
 import { databaseNameFor } from '@statex/persistence';
-import { createService, RunningService } from '@statex/runtime';
 import { StorageDriver } from '@statex/storage';
-import { BrokerProbe, dropDatabases, fixtures, queryDatabase, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, dropDatabases, fixtures, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { submissionService } from '../src/submission.app';
 import { SubmissionEnv } from '../src/submission.env';
 
@@ -19,16 +18,13 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
   const env = testEnv(SubmissionEnv, namespace, { STORAGE_LOCAL_DIR: storageDir, ATTACHMENT_MAX_BYTES: 64 * 1024, SUBMISSION_PUBLIC_URL: 'http://forms.example.test' });
   const probe = new BrokerProbe(namespace);
   const database = databaseNameFor(env, 'submission');
-  let service: RunningService;
+  let service: ServiceUnderTest;
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
     await probe.start();
-    service = await createService(submissionService, env);
-    await service.app.startAllMicroservices();
-    await service.app.init();
-    await service.app.getHttpAdapter().getInstance().ready();
-    http = request(service.app.getHttpServer());
+    service = await startServiceForTest(submissionService, env);
+    http = service.http;
   });
 
   afterAll(async () => {
@@ -206,7 +202,7 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
 describe('submission service with S3-compatible storage (s3rver)', () => {
   const namespace = uniqueNamespace('sub3');
   let s3rver: { run(): Promise<import('node:net').AddressInfo>; close(): Promise<void> };
-  let service: RunningService;
+  let service: ServiceUnderTest;
 
   beforeAll(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -220,9 +216,7 @@ describe('submission service with S3-compatible storage (s3rver)', () => {
       S3_ACCESS_KEY_ID: 'S3RVER',
       S3_SECRET_ACCESS_KEY: 'S3RVER',
     });
-    service = await createService(submissionService, env);
-    await service.app.init();
-    await service.app.getHttpAdapter().getInstance().ready();
+    service = await startServiceForTest(submissionService, env, { consume: false });
   });
 
   afterAll(async () => {
@@ -235,15 +229,14 @@ describe('submission service with S3-compatible storage (s3rver)', () => {
   });
 
   it('stores attachments as objects in the bucket under generated keys', async () => {
-    const http = request(service.app.getHttpServer());
-    const res = await http
+    const res = await service.http
       .post('/api/submissions')
       .field('name', lead.name)
       .field('email', lead.email)
       .field('message', lead.message)
       .attach('attachments', fixtures.pdf(), 'brief.pdf')
       .expect(202);
-    const view = await http.get(`/api/submissions/${res.body.id}`).expect(200);
+    const view = await service.http.get(`/api/submissions/${res.body.id}`).expect(200);
     const [attachment] = view.body.attachments;
     const storage = service.app.get(StorageDriver);
     expect(storage.kind).toBe('s3');

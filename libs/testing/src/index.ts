@@ -5,3 +5,4 @@ export * from './broker-probe';
 export * from './databases';
 export * from './service-process';
 export * from './fixtures';
+export * from './in-process-service';
