@@ -1,5 +1,5 @@
 import { AiAnalysisCompletedEvent, AiAnalysisFailedEvent, AiAnalysisStartedEvent } from './events/ai.events';
-import { NotificationFailedEvent, NotificationSentEvent } from './events/notification.events';
+import { NotificationFailedEvent, NotificationManualPendingEvent, NotificationRequestedEvent, NotificationSentEvent } from './events/notification.events';
 import { RequestCreatedEvent } from './events/request-created.event';
 import { UserRegisteredEvent } from './events/user.events';
 import { RoutingKey } from './routing-keys';
@@ -7,8 +7,10 @@ import { RoutingKey } from './routing-keys';
 /** Every routing key with the class its payload must validate against. */
 export const EVENT_PAYLOADS = {
   [RoutingKey.RequestCreated]: RequestCreatedEvent,
+  [RoutingKey.NotificationRequested]: NotificationRequestedEvent,
   [RoutingKey.NotificationSent]: NotificationSentEvent,
   [RoutingKey.NotificationFailed]: NotificationFailedEvent,
+  [RoutingKey.NotificationManualPending]: NotificationManualPendingEvent,
   [RoutingKey.AiAnalysisStarted]: AiAnalysisStartedEvent,
   [RoutingKey.AiAnalysisCompleted]: AiAnalysisCompletedEvent,
   [RoutingKey.AiAnalysisFailed]: AiAnalysisFailedEvent,

@@ -1,8 +1,10 @@
 /** Routing keys of the domain events on the topic exchange `statex.events`. */
 export const RoutingKey = {
   RequestCreated: 'request.created',
+  NotificationRequested: 'notification.requested',
   NotificationSent: 'notification.sent',
   NotificationFailed: 'notification.failed',
+  NotificationManualPending: 'notification.manual_pending',
   AiAnalysisStarted: 'ai.analysis.started',
   AiAnalysisCompleted: 'ai.analysis.completed',
   AiAnalysisFailed: 'ai.analysis.failed',

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { ContactChannel, SubmissionStatus } from '@statex/contracts';
+import type { ContactChannel, Locale, SubmissionStatus } from '@statex/contracts';
 
 @Entity({ name: 'submissions' })
 export class Submission {
@@ -12,6 +12,7 @@ export class Submission {
   @Column({ name: 'contact_channel', type: 'text' }) contactChannel!: ContactChannel;
   @Column({ name: 'telegram_chat_id', type: 'text', nullable: true }) telegramChatId!: string | null;
   @Column({ name: 'linkedin_url', type: 'text', nullable: true }) linkedinUrl!: string | null;
+  @Column({ type: 'text', default: 'en' }) locale!: Locale;
   @Column({ type: 'text' }) status!: SubmissionStatus;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

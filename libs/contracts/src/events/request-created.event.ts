@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Min, ValidateNested } from 'class-validator';
-import { CONTACT_CHANNELS, ContactChannel } from '../contact-channel';
+import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '../contact-channel';
 
 export class AttachmentRef {
   @ApiProperty({ format: 'uuid' }) @IsUUID() id!: string;
@@ -25,6 +25,7 @@ export class RequestCreatedEvent {
   @ValidateNested({ each: true })
   @Type(() => AttachmentRef)
   attachments!: AttachmentRef[];
+  @ApiPropertyOptional({ enum: LOCALES }) @IsOptional() @IsIn(LOCALES) locale?: Locale;
   /** Where the lead can follow the request. */
   @ApiPropertyOptional() @IsOptional() @IsString() statusUrl?: string;
   @ApiProperty() @IsISO8601() createdAt!: string;

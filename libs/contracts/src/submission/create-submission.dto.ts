@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { CONTACT_CHANNELS, ContactChannel } from '../contact-channel';
+import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '../contact-channel';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -57,4 +57,9 @@ export class CreateSubmissionDto {
     message: 'linkedinUrl must be an https://linkedin.com/... profile URL',
   })
   linkedinUrl?: string;
+
+  @ApiPropertyOptional({ enum: LOCALES, default: 'en', description: 'Language of the messages the lead receives' })
+  @IsOptional()
+  @IsIn(LOCALES, { message: `locale must be one of: ${LOCALES.join(', ')}` })
+  locale?: Locale;
 }

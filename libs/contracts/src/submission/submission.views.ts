@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CONTACT_CHANNELS, ContactChannel } from '../contact-channel';
+import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '../contact-channel';
 
 export const SUBMISSION_STATUSES = ['received', 'acknowledged', 'acknowledgement_failed', 'analyzing', 'analyzed', 'analysis_failed', 'answered'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
@@ -32,6 +32,7 @@ export class SubmissionViewDto {
   @ApiPropertyOptional() company?: string;
   @ApiProperty() message!: string;
   @ApiProperty({ enum: CONTACT_CHANNELS }) contactChannel!: ContactChannel;
+  @ApiProperty({ enum: LOCALES }) locale!: Locale;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
   @ApiProperty({ type: [AttachmentViewDto] }) attachments!: AttachmentViewDto[];
