@@ -1,4 +1,4 @@
-import { IsInt, IsNotEmpty, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { BooleanFromEnv, DatabaseEnv, NumberFromEnv } from '@statex/config';
 
 export class NotificationEnv extends DatabaseEnv {
@@ -35,4 +35,74 @@ export class NotificationEnv extends DatabaseEnv {
   @IsNotEmpty()
   SMTP_FROM = 'StateX <no-reply@statex.local>';
 
+
+  /** Telegram Bot API token; without it the telegram channel is reported as not configured. */
+  @IsString()
+  TELEGRAM_BOT_TOKEN = '';
+
+  /** The Bot API server: the public one, or a self-hosted Bot API server (or a test stand-in). */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  TELEGRAM_API_ROOT = 'https://api.telegram.org';
+
+  /** WhatsApp Business Cloud API base URL (Graph API with version). */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  WHATSAPP_API_URL = 'https://graph.facebook.com/v21.0';
+
+  @IsString()
+  WHATSAPP_PHONE_NUMBER_ID = '';
+
+  @IsString()
+  WHATSAPP_TOKEN = '';
+
+  /** The approved template used for the first message to a lead (WhatsApp allows no free text before it). */
+  @IsString()
+  @IsNotEmpty()
+  WHATSAPP_TEMPLATE_NAME = 'statex_acknowledgement';
+
+  /** Channels tried, in order, after the lead's own channel fails for good. */
+  @Matches(/^$|^(email|telegram|whatsapp|linkedin)(,(email|telegram|whatsapp|linkedin))*$/, {
+    message: 'NOTIFICATION_FALLBACK_CHAIN must be a comma-separated list of email, telegram, whatsapp, linkedin',
+  })
+  NOTIFICATION_FALLBACK_CHAIN = 'email';
+
+  /** Delivery attempts per channel before a notification falls back or fails. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  NOTIFICATION_MAX_ATTEMPTS: number = 6;
+
+  /** First retry delay; it doubles each attempt, with jitter, unless the provider says when to retry. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(10)
+  NOTIFICATION_BACKOFF_MS: number = 2000;
+
+  /** Jobs a channel works on at once. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  NOTIFICATION_CONCURRENCY: number = 5;
+
+  /** Telegram allows about 30 messages per second per bot. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  TELEGRAM_RATE_PER_SECOND: number = 30;
+
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  WHATSAPP_RATE_PER_SECOND: number = 50;
+
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  EMAIL_RATE_PER_SECOND: number = 50;
+
+  /** A manual (LinkedIn) task still pending after this many hours is flagged overdue. */
+  @NumberFromEnv()
+  @Min(0)
+  LINKEDIN_TASK_SLA_HOURS: number = 24;
 }

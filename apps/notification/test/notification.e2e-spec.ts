@@ -28,7 +28,7 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
   beforeAll(async () => {
     await smtp.start();
     await probe.start();
-    const env = testEnv(NotificationEnv, namespace, { SMTP_PORT: smtp.port, SMTP_FROM: 'StateX <hello@statex.test>', RABBITMQ_RETRY_DELAYS_MS: '300,600,1200' });
+    const env = testEnv(NotificationEnv, namespace, { SMTP_PORT: smtp.port, SMTP_FROM: 'StateX <hello@statex.test>', NOTIFICATION_MAX_ATTEMPTS: 4, NOTIFICATION_BACKOFF_MS: 150 });
     service = await startServiceForTest(notificationService, env);
     http = service.http;
   });
@@ -37,7 +37,7 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
     await service?.app.close();
     await smtp.stop();
     await dropDatabases(`${namespace}_`);
-    await probe.cleanup(['notification'], [300, 600, 1200]);
+    await probe.cleanup(['notification']);
     await probe.stop();
   });
 

@@ -50,6 +50,10 @@ export class BaseEnv {
 
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every BullMQ key in Redis, so several platforms (or test runs) can share one Redis. */
+  @Matches(/^[a-z0-9][a-z0-9_-]*$/, { message: 'BULLMQ_PREFIX must be lowercase letters, digits, - or _' })
+  BULLMQ_PREFIX = 'statex';
 }
 
 /** Variables of a service that owns a PostgreSQL database (`<prefix><service>`). */

@@ -19,6 +19,8 @@ export interface ServiceDefinition<E extends BaseEnv> {
   module(env: E): DynamicModule | Type;
   /** Upload limits, for a service that accepts multipart/form-data. */
   multipart?(env: E): { fileSize: number; files: number };
+  /** Anything else the app mounts on its HTTP server (e.g. a dashboard outside /api). */
+  configure?(app: NestFastifyApplication, env: E): Promise<void>;
 }
 
 export interface RunningService {
@@ -47,6 +49,8 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
   if (limits) {
     await app.register(multipart as never, { limits: { fileSize: limits.fileSize, files: limits.files, fields: 20, fieldSize: 64 * 1024, parts: 30 } });
   }
+
+  await definition.configure?.(app, env);
 
   app.setGlobalPrefix('api', {
     exclude: [

@@ -12,6 +12,8 @@ export interface ServiceInfrastructure {
   database?: Omit<ServiceSchema, 'service'>;
   /** Whether the service uses Redis (queues, caches, throttling). */
   redis?: boolean;
+  /** More readiness checks, provided by a global module of the app. */
+  checks?: Type<ReadinessCheck>[];
 }
 
 /**
@@ -37,7 +39,7 @@ export class ServiceInfrastructureModule {
       imports.push(RedisModule.forRoot());
       checks.push(RedisReadinessCheck);
     }
-    imports.push(HealthModule.forRoot(checks));
+    imports.push(HealthModule.forRoot([...checks, ...(infra.checks ?? [])]));
     return { module: ServiceInfrastructureModule, imports, exports: imports };
   }
 }

@@ -1,15 +1,82 @@
-import { Controller } from '@nestjs/common';
+import { BadRequestException, Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
-import { EventContext } from '@statex/messaging';
-import { AcknowledgementService } from './acknowledgement.service';
+import { AiAnalysisCompletedEvent, NotificationRequestedEvent, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import { EventContext, PermanentMessageError } from '@statex/messaging';
+import { NotificationRepository } from './notification.repository';
+import { NotificationService } from './notification.service';
+
+/** Bad requests in an event cannot be fixed by retrying: park them at once. */
+async function permanentOnBadRequest<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof BadRequestException) throw new PermanentMessageError(error.message);
+    throw error;
+  }
+}
 
 @Controller()
 export class NotificationEventsController {
-  constructor(private readonly acknowledgements: AcknowledgementService) {}
+  constructor(
+    private readonly notifications: NotificationService,
+    private readonly repository: NotificationRepository,
+  ) {}
 
+  /** A new lead: remember how to reach them, and acknowledge on their channel (falling back to email). */
   @EventPattern(RoutingKey.RequestCreated)
-  onRequestCreated(@Payload() event: RequestCreatedEvent, @Ctx() ctx: EventContext): Promise<void> {
-    return this.acknowledgements.acknowledge(event, ctx);
+  async onRequestCreated(@Payload() event: RequestCreatedEvent, @Ctx() ctx: EventContext): Promise<void> {
+    const lead = this.notifications.leadFrom(event);
+    await permanentOnBadRequest(() =>
+      this.notifications.request(
+        {
+          route: this.notifications.leadRoute(lead),
+          template: 'acknowledgement',
+          locale: lead.locale,
+          data: { name: lead.name, requestId: lead.submissionId, statusUrl: lead.statusUrl ?? undefined, message: lead.message },
+          correlationId: event.submissionId,
+          dedupeKey: `acknowledgement:${event.submissionId}`,
+        },
+        { consumer: 'notification.request-created', ctx, alsoInTransaction: (m) => this.repository.saveLead(m, lead) },
+      ),
+    );
+  }
+
+  /** Any service asks for a message. */
+  @EventPattern(RoutingKey.NotificationRequested)
+  async onNotificationRequested(@Payload() event: NotificationRequestedEvent, @Ctx() ctx: EventContext): Promise<void> {
+    await permanentOnBadRequest(() =>
+      this.notifications.request(
+        {
+          route: [{ channel: event.channel, recipient: event.recipient }],
+          template: event.template,
+          locale: event.locale ?? 'en',
+          data: event.data,
+          correlationId: event.correlationId ?? ctx.correlationId,
+          dedupeKey: event.idempotencyKey ? `api:${event.idempotencyKey}` : `event:${ctx.messageId}`,
+        },
+        { consumer: 'notification.requested', ctx },
+      ),
+    );
+  }
+
+  /** The analysis is ready: send the lead its results on their channel. */
+  @EventPattern(RoutingKey.AiAnalysisCompleted)
+  async onAnalysisCompleted(@Payload() event: AiAnalysisCompletedEvent, @Ctx() ctx: EventContext): Promise<void> {
+    const lead = await this.repository.findLead(event.submissionId);
+    // request.created may still be on its way (or retrying): throwing retries this later.
+    if (!lead) throw new Error(`No contact known yet for submission ${event.submissionId}`);
+    await permanentOnBadRequest(() =>
+      this.notifications.request(
+        {
+          route: this.notifications.leadRoute(lead),
+          template: 'analysis-results',
+          locale: lead.locale,
+          data: { name: lead.name, requestId: lead.submissionId, statusUrl: lead.statusUrl ?? undefined, summary: event.summary, category: event.category, proposal: event.proposal },
+          correlationId: event.submissionId,
+          dedupeKey: `analysis-results:${event.submissionId}:${event.workflowId}`,
+        },
+        { consumer: 'notification.analysis-completed', ctx },
+      ),
+    );
   }
 }

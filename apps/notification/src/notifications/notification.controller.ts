@@ -1,48 +1,67 @@
-import { BadRequestException, Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { NotificationRepository } from './notification.repository';
-
-class NotificationAttemptDto {
-  @ApiProperty() at!: string;
-  @ApiProperty({ enum: ['sent', 'failed'] }) outcome!: string;
-  @ApiPropertyOptional() error?: string;
-}
-
-class NotificationViewDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiPropertyOptional() correlationId?: string;
-  @ApiProperty() channel!: string;
-  @ApiProperty() recipient!: string;
-  @ApiProperty() template!: string;
-  @ApiProperty({ enum: ['queued', 'sending', 'sent', 'failed'] }) status!: string;
-  @ApiPropertyOptional() sentAt?: string;
-  @ApiPropertyOptional() providerMessageId?: string;
-  @ApiProperty({ type: [NotificationAttemptDto] }) attempts!: NotificationAttemptDto[];
-}
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { NotificationRequestedEvent } from '@statex/contracts';
+import { CompleteTaskDto, ListNotificationsQuery, NotificationAccepted, NotificationIdParam, NotificationPage, NotificationView } from './notification.dto';
+import { NotificationService } from './notification.service';
 
 @ApiTags('notifications')
 @Controller('notifications')
 export class NotificationController {
-  constructor(private readonly notifications: NotificationRepository) {}
+  constructor(private readonly notifications: NotificationService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a notification on a channel (LinkedIn becomes a manual task)' })
+  @ApiAcceptedResponse({ type: NotificationAccepted })
+  @ApiBadRequestResponse({ description: 'A field is invalid, the recipient does not fit the channel, or the template does not exist' })
+  async send(@Body() body: NotificationRequestedEvent): Promise<NotificationAccepted> {
+    const n = await this.notifications.request({
+      route: [{ channel: body.channel, recipient: body.recipient }],
+      template: body.template,
+      locale: body.locale ?? 'en',
+      data: body.data,
+      correlationId: body.correlationId,
+      dedupeKey: body.idempotencyKey ? `api:${body.idempotencyKey}` : undefined,
+    });
+    return { id: n!.id, status: n!.status };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Notifications, newest first, filtered by status, channel, correlation id or overdue manual tasks' })
+  @ApiOkResponse({ type: NotificationPage })
+  list(@Query() query: ListNotificationsQuery): Promise<NotificationPage> {
+    return this.notifications.list(query);
+  }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A notification: its status, provider message id and every delivery attempt' })
-  @ApiOkResponse({ type: NotificationViewDto })
+  @ApiOperation({ summary: 'A notification: status, route, every attempt with its time and error, provider message id' })
+  @ApiOkResponse({ type: NotificationView })
   @ApiNotFoundResponse({ description: 'No notification has this id' })
-  async get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') })) id: string): Promise<NotificationViewDto> {
-    const n = await this.notifications.findById(id);
-    if (!n) throw new NotFoundException(`Notification ${id} not found`);
-    const attempts = await this.notifications.attemptsOf(id);
-    return {
-      id: n.id,
-      correlationId: n.correlationId ?? undefined,
-      channel: n.channel,
-      recipient: n.recipient,
-      template: n.template,
-      status: n.status,
-      sentAt: n.sentAt?.toISOString(),
-      providerMessageId: n.providerMessageId ?? undefined,
-      attempts: attempts.map((a) => ({ at: a.at.toISOString(), outcome: a.outcome, error: a.error ?? undefined })),
-    };
+  get(@Param() { id }: NotificationIdParam): Promise<NotificationView> {
+    return this.notifications.view(id);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a failed notification again' })
+  @ApiConflictResponse({ description: 'The notification has not failed' })
+  retry(@Param() { id }: NotificationIdParam): Promise<NotificationView> {
+    return this.notifications.retry(id);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Mark a manual (LinkedIn) task as done: who sent it, when, an optional note' })
+  @ApiConflictResponse({ description: 'The notification is not a pending manual task' })
+  complete(@Param() { id }: NotificationIdParam, @Body() body: CompleteTaskDto): Promise<NotificationView> {
+    return this.notifications.complete(id, body);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a notification that has not been sent' })
+  @ApiConflictResponse({ description: 'The notification is already being sent, sent, failed or cancelled' })
+  cancel(@Param() { id }: NotificationIdParam): Promise<NotificationView> {
+    return this.notifications.cancel(id);
   }
 }

@@ -1,27 +1,12 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
 import { NotificationEnv } from '../notification.env';
+import { ChannelSender, Delivery, DeliveryError } from './channel.types';
 
-export interface EmailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  /** Lets the provider (and our own retries) recognise one logical message. */
-  messageId?: string;
-  headers?: Record<string, string>;
-}
-
-export class EmailDeliveryError extends Error {
-  constructor(message: string, readonly permanent: boolean) {
-    super(message);
-    this.name = 'EmailDeliveryError';
-  }
-}
-
-/** SMTP through nodemailer with a pooled connection. */
+/** Email over SMTP through nodemailer's connection pool, with HTML and plain-text parts. */
 @Injectable()
-export class EmailSender implements OnApplicationShutdown {
+export class EmailChannel implements ChannelSender, OnApplicationShutdown {
+  readonly channel = 'email' as const;
   private readonly transport: Transporter;
 
   constructor(private readonly env: NotificationEnv) {
@@ -40,15 +25,27 @@ export class EmailSender implements OnApplicationShutdown {
     });
   }
 
-  /** Returns the provider's message id. Throws EmailDeliveryError, `permanent` for a 5xx answer. */
-  async send(message: EmailMessage): Promise<string> {
+  isConfigured(): boolean {
+    return Boolean(this.env.SMTP_HOST);
+  }
+
+  async send(delivery: Delivery): Promise<string> {
     try {
-      const info = await this.transport.sendMail({ from: this.env.SMTP_FROM, ...message });
+      const info = await this.transport.sendMail({
+        from: this.env.SMTP_FROM,
+        to: delivery.recipient,
+        subject: delivery.message.subject ?? '',
+        text: delivery.message.text,
+        html: delivery.message.html,
+        // The same logical message keeps one Message-ID across retries.
+        messageId: `<${delivery.notificationId}@statex>`,
+        headers: { 'X-StateX-Notification-Id': delivery.notificationId },
+      });
       return info.messageId;
     } catch (error) {
       const responseCode = (error as { responseCode?: number }).responseCode;
       const permanent = typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
-      throw new EmailDeliveryError(`SMTP ${this.env.SMTP_HOST}:${this.env.SMTP_PORT}: ${(error as Error).message}`, permanent);
+      throw new DeliveryError(`SMTP ${this.env.SMTP_HOST}:${this.env.SMTP_PORT}: ${(error as Error).message}`, permanent);
     }
   }
 

@@ -1,0 +1,137 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { RoutingKey } from '@statex/contracts';
+import { OutboxService } from '@statex/messaging';
+import { ChannelSender, DeliveryError, RenderedMessage } from '../channels/channel.types';
+import { EmailChannel } from '../channels/email.channel';
+import { TelegramChannel } from '../channels/telegram.channel';
+import { WhatsAppChannel } from '../channels/whatsapp.channel';
+import type { Notification } from '../notifications/entities';
+import { notificationMetrics } from '../notifications/notification.metrics';
+import { NotificationRepository } from '../notifications/notification.repository';
+import { TemplateRenderer } from '../templates/template.renderer';
+
+export interface DeliveryJob {
+  notificationId: string;
+  hop: number;
+  generation: number;
+}
+
+export type HopOutcome = 'enqueue' | 'manual';
+
+/**
+ * Delivers one hop of a notification and moves it along its route: sent; retried (the job
+ * throws, BullMQ backs off); or, when the error is permanent or the attempts run out, on to
+ * the next channel of the route (a LinkedIn hop becomes a manual task) or failed.
+ */
+@Injectable()
+export class DeliveryProcessor {
+  private readonly logger = new Logger(DeliveryProcessor.name);
+  private readonly senders: Record<string, ChannelSender>;
+  /** Set by DeliveryQueues once the queues exist. */
+  enqueue: (n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation'>) => Promise<void> = async () => {
+    throw new Error('Delivery queues are not started');
+  };
+
+  constructor(
+    private readonly notifications: NotificationRepository,
+    private readonly renderer: TemplateRenderer,
+    private readonly outbox: OutboxService,
+    email: EmailChannel,
+    telegram: TelegramChannel,
+    whatsapp: WhatsAppChannel,
+  ) {
+    this.senders = { email, telegram, whatsapp };
+  }
+
+  /** Makes `hop` the current one, in the caller's transaction. The caller enqueues after commit when told to. */
+  async enterHop(manager: EntityManager, n: Notification, hop: number): Promise<HopOutcome> {
+    const target = n.route[hop];
+    if (target.channel === 'linkedin') {
+      const text = this.renderer.render(n.template, 'linkedin', n.locale, n.data).text;
+      await this.notifications.update(manager, n.id, { hop, channel: target.channel, recipient: target.recipient, status: 'manual_pending', manualText: text });
+      await this.outbox.add(
+        manager,
+        RoutingKey.NotificationManualPending,
+        { notificationId: n.id, correlationId: n.correlationId ?? undefined, channel: 'linkedin', template: n.template, recipient: target.recipient, text, createdAt: new Date().toISOString() },
+        { correlationId: n.correlationId ?? undefined },
+      );
+      return 'manual';
+    }
+    await this.notifications.update(manager, n.id, { hop, channel: target.channel, recipient: target.recipient, status: 'queued' });
+    return 'enqueue';
+  }
+
+  async process(job: DeliveryJob, attemptsMade: number, maxAttempts: number): Promise<void> {
+    const n = await this.notifications.findById(job.notificationId);
+    // A job of an earlier run or hop, or for a settled notification, has nothing to do.
+    if (!n || n.generation !== job.generation || n.hop !== job.hop || !['queued', 'sending'].includes(n.status)) return;
+    const target = n.route[n.hop];
+    const sender = this.senders[target.channel];
+
+    let providerMessageId: string;
+    try {
+      if (!sender) throw new DeliveryError(`No sender for channel ${target.channel}`, true);
+      let message: RenderedMessage;
+      try {
+        message = this.renderer.render(n.template, target.channel, n.locale, n.data);
+      } catch (error) {
+        throw new DeliveryError(`Rendering ${n.template} failed: ${(error as Error).message}`, true);
+      }
+      await this.notifications.transaction((m) => this.notifications.update(m, n.id, { status: 'sending' }));
+      const firstContact = target.channel === 'whatsapp' ? !(await this.notifications.hasReached('whatsapp', target.recipient)) : false;
+      providerMessageId = await sender.send({ notificationId: n.id, recipient: target.recipient, locale: n.locale, template: n.template, message, data: n.data, firstContact });
+    } catch (caught) {
+      const error = caught instanceof DeliveryError ? caught : new DeliveryError((caught as Error).message, false);
+      await this.onFailure(n, error, error.permanent || attemptsMade + 1 >= maxAttempts);
+      if (!error.permanent && attemptsMade + 1 < maxAttempts) throw error;
+      return;
+    }
+
+    const sentAt = new Date();
+    await this.notifications.transaction(async (m) => {
+      await this.notifications.addAttempt(m, { notificationId: n.id, at: sentAt, channel: target.channel, recipient: target.recipient, outcome: 'sent', error: null });
+      await this.notifications.update(m, n.id, { status: 'sent', providerMessageId, sentAt, lastError: null });
+      await this.outbox.add(
+        m,
+        RoutingKey.NotificationSent,
+        { notificationId: n.id, correlationId: n.correlationId ?? undefined, channel: target.channel, template: n.template, recipient: target.recipient, providerMessageId, sentAt: sentAt.toISOString() },
+        { correlationId: n.correlationId ?? undefined },
+      );
+    });
+    notificationMetrics.deliveries.inc({ channel: target.channel, outcome: 'sent' });
+  }
+
+  private async onFailure(n: Notification, error: DeliveryError, final: boolean): Promise<void> {
+    const target = n.route[n.hop];
+    const now = new Date();
+    let next: HopOutcome | undefined;
+    await this.notifications.transaction(async (m) => {
+      await this.notifications.addAttempt(m, { notificationId: n.id, at: now, channel: target.channel, recipient: target.recipient, outcome: 'failed', error: error.message });
+      if (!final) {
+        await this.notifications.update(m, n.id, { status: 'queued', lastError: error.message });
+        return;
+      }
+      if (n.hop + 1 < n.route.length) {
+        const fallback = n.route[n.hop + 1];
+        await this.notifications.addAttempt(m, { notificationId: n.id, at: now, channel: fallback.channel, recipient: fallback.recipient, outcome: 'fallback', error: `${target.channel} failed: ${error.message}` }, false);
+        await this.notifications.update(m, n.id, { lastError: error.message });
+        next = await this.enterHop(m, n, n.hop + 1);
+        return;
+      }
+      await this.notifications.update(m, n.id, { status: 'failed', lastError: error.message });
+      await this.outbox.add(
+        m,
+        RoutingKey.NotificationFailed,
+        { notificationId: n.id, correlationId: n.correlationId ?? undefined, channel: target.channel, template: n.template, recipient: target.recipient, reason: error.message, failedAt: now.toISOString() },
+        { correlationId: n.correlationId ?? undefined },
+      );
+    });
+    notificationMetrics.deliveries.inc({ channel: target.channel, outcome: final ? (next ? 'fallback' : 'failed') : 'retried' });
+    if (next === 'enqueue') {
+      const fallback = n.route[n.hop + 1];
+      await this.enqueue({ id: n.id, channel: fallback.channel, hop: n.hop + 1, generation: n.generation });
+    }
+    if (final) this.logger.warn({ notificationId: n.id, channel: target.channel, fallback: next ?? null }, `Delivery failed for good: ${error.message}`);
+  }
+}
