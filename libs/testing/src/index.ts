@@ -6,3 +6,4 @@ export * from './databases';
 export * from './service-process';
 export * from './fixtures';
 export * from './in-process-service';
+export * from './provider-stand-ins';
