@@ -85,6 +85,15 @@ export class NotificationEnv extends DatabaseEnv {
   @Max(100)
   NOTIFICATION_CONCURRENCY: number = 5;
 
+  /**
+   * How long a worker holds a job before it counts as stalled: after a crash, its in-flight
+   * jobs are taken up again this long after their last heartbeat.
+   */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1000)
+  NOTIFICATION_STALLED_AFTER_MS: number = 30_000;
+
   /** Telegram allows about 30 messages per second per bot. */
   @NumberFromEnv()
   @IsInt()

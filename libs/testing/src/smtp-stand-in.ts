@@ -12,6 +12,8 @@ export type SmtpMode = 'accept' | 'temporary-failure' | 'permanent-failure';
 export class SmtpStandIn {
   readonly messages: ParsedMail[] = [];
   mode: SmtpMode = 'accept';
+  /** Answers each message after this long, like a slow provider. */
+  delayMs = 0;
   private server?: SMTPServer;
   port = 0;
 
@@ -34,7 +36,8 @@ export class SmtpStandIn {
           return;
         }
         simpleParser(stream)
-          .then((mail) => {
+          .then(async (mail) => {
+            if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
             this.messages.push(mail);
             callback();
           })

@@ -59,6 +59,8 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
         prefix: this.env.BULLMQ_PREFIX,
         concurrency: this.env.NOTIFICATION_CONCURRENCY,
         limiter: { max: rates[channel], duration: 1000 },
+        lockDuration: this.env.NOTIFICATION_STALLED_AFTER_MS,
+        stalledInterval: this.env.NOTIFICATION_STALLED_AFTER_MS,
         settings: { backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(attemptsMade, this.env.NOTIFICATION_BACKOFF_MS, error) },
       });
       worker.on('error', (error) => this.logger.warn(`Worker ${channel}: ${error.message}`));

@@ -1,0 +1,68 @@
+import { BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { platformProcesses } from './platform';
+
+/** The notification service killed with SIGKILL in the middle of a burst loses nothing. */
+describe('notification service: SIGKILL during a burst of 100', () => {
+  const namespace = uniqueNamespace('kil');
+  const smtp = new SmtpStandIn();
+  let notification: ServiceProcess;
+
+  beforeAll(async () => {
+    await smtp.start();
+    smtp.delayMs = 40;
+    ({ notification } = platformProcesses(namespace, ['notification'], {
+      SMTP_PORT: smtp.port,
+      NOTIFICATION_CONCURRENCY: 5,
+      NOTIFICATION_BACKOFF_MS: 200,
+      NOTIFICATION_STALLED_AFTER_MS: 2000,
+    }));
+    notification.start();
+    await notification.ready(60_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    await notification?.stop();
+    await smtp.stop();
+    await dropDatabases(`${namespace}_`);
+    const probe = await new BrokerProbe(namespace).start();
+    await probe.cleanup(['notification']);
+    await probe.stop();
+  });
+
+  it('delivers all 100 after a restart, sending at most the in-flight ones twice', async () => {
+    const ids: string[] = [];
+    for (let batch = 0; batch < 5; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const n = batch * 20 + i;
+          const res = await fetch(`${notification.url}/api/notifications`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ channel: 'email', recipient: `lead${n}@example.com`, template: 'acknowledgement', data: { name: `Lead ${n}`, requestId: `BURST-${n}` } }),
+          });
+          expect(res.status).toBe(202);
+          return ((await res.json()) as { id: string }).id;
+        }),
+      );
+      ids.push(...answers);
+    }
+    await waitFor(() => smtp.messages.length >= 10, { what: 'the burst to start' });
+    await notification.stop('SIGKILL');
+    const deliveredBeforeCrash = smtp.messages.length;
+    expect(deliveredBeforeCrash).toBeLessThan(100);
+
+    notification.start();
+    await notification.ready(60_000);
+    await waitFor(() => ids.every((id) => smtp.messages.some((m) => m.messageId === `<${id}@statex>`)), { timeoutMs: 60_000, intervalMs: 250, what: 'all 100 emails' });
+    await sleep(500);
+    const duplicates = smtp.messages.length - new Set(smtp.messages.map((m) => m.messageId)).size;
+    expect(duplicates).toBeLessThanOrEqual(5);
+    await waitFor(
+      async () => {
+        const rows = await queryDatabase<{ status: string; n: number }>(`${namespace}_notification`, 'SELECT status, count(*)::int AS n FROM notifications GROUP BY status');
+        return rows.length === 1 && rows[0].status === 'sent' && rows[0].n === 100;
+      },
+      { what: 'all 100 marked sent', timeoutMs: 20_000 },
+    );
+  }, 180_000);
+});
