@@ -12,23 +12,12 @@ export function uniqueNamespace(prefix = 't'): string {
  * and the test's overrides. The developer's `.env` file is not read.
  */
 export function testEnv<E extends BaseEnv>(schema: new () => E, namespace: string, overrides: Record<string, string | number | boolean> = {}): E {
-  const infra = ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'RABBITMQ_URL', 'REDIS_URL'];
-  const source: Record<string, string> = {};
-  for (const key of infra) if (process.env[key]) source[key] = process.env[key]!;
-  Object.assign(source, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    RABBITMQ_NAMESPACE: namespace,
-    BULLMQ_PREFIX: namespace,
-    POSTGRES_DB_PREFIX: `${namespace}_`,
-    RABBITMQ_RETRY_DELAYS_MS: '200,400',
-    OUTBOX_POLL_INTERVAL_MS: '200',
-  });
+  const source = testProcessEnv(namespace, { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', RABBITMQ_RETRY_DELAYS_MS: '200,400' });
   for (const [key, value] of Object.entries(overrides)) source[key] = String(value);
   return loadEnv(schema, source);
 }
 
-/** The same as environment variables, for services started as processes. */
+/** The same as environment variables, for services started as processes (and the base of testEnv). */
 export function testProcessEnv(namespace: string, overrides: Record<string, string | number> = {}): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
