@@ -38,6 +38,7 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
       NOTIFICATION_MAX_ATTEMPTS: 4,
       NOTIFICATION_BACKOFF_MS: 100,
       LINKEDIN_TASK_SLA_HOURS: 0,
+      TELEGRAM_RATE_PER_SECOND: 5,
     });
     service = await startServiceForTest(notificationService, env);
   });
@@ -83,6 +84,15 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     expect(view.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'sent']);
     expect(view.attempts[0].error).toContain('429');
     expect(Date.parse(view.attempts[1].at) - Date.parse(view.attempts[0].at)).toBeGreaterThanOrEqual(900);
+  });
+
+  it('telegram: the channel’s rate limit spaces a burst out', async () => {
+    const chats = Array.from({ length: 12 }, (_, i) => String(777000 + i));
+    const responses = await Promise.all(chats.map((chat) => send({ channel: 'telegram', recipient: chat }).expect(202)));
+    const views = await Promise.all(responses.map((r) => settled(r.body.id)));
+    const times = views.map((v) => Date.parse(v.sentAt)).sort((a, b) => a - b);
+    // 12 messages at 5 a second need more than two one-second windows.
+    expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(1500);
   });
 
   it('whatsapp: the first contact is the approved template, later messages are text', async () => {
