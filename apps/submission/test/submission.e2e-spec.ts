@@ -183,6 +183,25 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
     expect(view.timeline[1].note).toContain('550 Mailbox unavailable');
   });
 
+  it('follows the analysis: analyzing, then analyzed with the analysis shown; a late acknowledgement never moves it back', async () => {
+    const { body } = await http.post('/api/submissions').send(lead).expect(202);
+    const workflowId = randomUUID();
+    await probe.publish(RoutingKey.AiAnalysisStarted, { workflowId, submissionId: body.id, startedAt: new Date().toISOString() }, { correlationId: body.id });
+    await waitFor(async () => (await http.get(`/api/submissions/${body.id}`)).body.status === 'analyzing', { what: 'analyzing' });
+    const completed = { workflowId, submissionId: body.id, summary: 'An e-shop with payments.', category: 'e-commerce', confidence: 0.87, entities: { money: [] }, proposal: 'A proposal.', completedAt: new Date().toISOString() };
+    await probe.publish(RoutingKey.AiAnalysisCompleted, completed, { correlationId: body.id });
+    await waitFor(async () => (await http.get(`/api/submissions/${body.id}`)).body.status === 'analyzed', { what: 'analyzed' });
+    await probe.publish(RoutingKey.NotificationSent, { notificationId: randomUUID(), correlationId: body.id, channel: 'email', template: 'acknowledgement', recipient: lead.email, sentAt: new Date().toISOString() }, { correlationId: body.id });
+    const view = await waitFor(async () => {
+      const res = await http.get(`/api/submissions/${body.id}`);
+      return res.body.timeline.length === 4 && res.body;
+    }, { what: 'four timeline entries' });
+    expect(view.status).toBe('analyzed');
+    expect(view.analysis).toMatchObject({ workflowId, summary: 'An e-shop with payments.', category: 'e-commerce', confidence: 0.87, proposal: 'A proposal.' });
+    expect(view.timeline.map((t: { status: string }) => t.status)).toEqual(['received', 'analyzing', 'analyzed', 'acknowledged']);
+    expect(view.timeline[2].note).toBe('e-commerce (87%)');
+  });
+
   it('serves health, metrics and the OpenAPI document', async () => {
     const ready = await http.get('/health/ready').expect(200);
     expect(ready.body.details).toMatchObject({ database: { status: 'up' }, rabbitmq: { status: 'up' } });

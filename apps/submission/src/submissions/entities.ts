@@ -13,6 +13,8 @@ export class Submission {
   @Column({ name: 'telegram_chat_id', type: 'text', nullable: true }) telegramChatId!: string | null;
   @Column({ name: 'linkedin_url', type: 'text', nullable: true }) linkedinUrl!: string | null;
   @Column({ type: 'text', default: 'en' }) locale!: Locale;
+  /** The latest completed AI analysis (`ai.analysis.completed`). */
+  @Column({ type: 'jsonb', nullable: true }) analysis!: Record<string, unknown> | null;
   @Column({ type: 'text' }) status!: SubmissionStatus;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

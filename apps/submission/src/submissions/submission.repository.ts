@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { SubmissionStatus } from '@statex/contracts';
 import { IdempotencyKey, Submission, SubmissionAttachment, SubmissionStatusChange } from './entities';
 
@@ -33,7 +34,7 @@ export class SubmissionRepository {
   }
 
   async insert(manager: EntityManager, submission: Submission, attachments: SubmissionAttachment[]): Promise<void> {
-    await manager.insert(Submission, submission);
+    await manager.insert(Submission, submission as QueryDeepPartialEntity<Submission>);
     if (attachments.length > 0) await manager.insert(SubmissionAttachment, attachments);
     await manager.insert(SubmissionStatusChange, { submissionId: submission.id, status: submission.status, at: submission.createdAt, note: null });
   }
@@ -52,8 +53,14 @@ export class SubmissionRepository {
     return manager.findOne(Submission, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  async addStatusChange(manager: EntityManager, change: { submissionId: string; status: SubmissionStatus; at: Date; note: string | null }, moveStatus: boolean): Promise<void> {
+  async addStatusChange(
+    manager: EntityManager,
+    change: { submissionId: string; status: SubmissionStatus; at: Date; note: string | null },
+    moveStatus: boolean,
+    changes: Partial<Pick<Submission, 'analysis'>> = {},
+  ): Promise<void> {
     await manager.insert(SubmissionStatusChange, change);
-    if (moveStatus) await manager.update(Submission, { id: change.submissionId }, { status: change.status });
+    const update = { ...changes, ...(moveStatus ? { status: change.status } : {}) };
+    if (Object.keys(update).length > 0) await manager.update(Submission, { id: change.submissionId }, update as QueryDeepPartialEntity<Submission>);
   }
 }

@@ -69,6 +69,7 @@ export class SubmissionService {
       telegramChatId: input.telegramChatId ?? null,
       linkedinUrl: input.linkedinUrl ?? null,
       locale: input.locale ?? 'en',
+      analysis: null,
       status: 'received' as const,
       createdAt: now,
       updatedAt: now,
@@ -155,6 +156,7 @@ export class SubmissionService {
       locale: s.locale,
       createdAt: s.createdAt.toISOString(),
       updatedAt: s.updatedAt.toISOString(),
+      analysis: s.analysis ?? undefined,
       attachments: attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size })),
       timeline: timeline.map((t) => ({ status: t.status, at: t.at.toISOString(), note: t.note ?? undefined })),
     };
@@ -164,7 +166,14 @@ export class SubmissionService {
    * Adds a timeline entry from an event, once per message; the status itself only
    * moves forward (a late `acknowledged` never undoes `analyzed`).
    */
-  async recordStatus(ctx: EventContext, submissionId: string, status: SubmissionStatus, at: Date, note: string | null): Promise<void> {
+  async recordStatus(
+    ctx: EventContext,
+    submissionId: string,
+    status: SubmissionStatus,
+    at: Date,
+    note: string | null,
+    changes: Partial<Pick<Submission, 'analysis'>> = {},
+  ): Promise<void> {
     const applied = await this.inbox.once(CONSUMER, ctx, async (manager) => {
       const submission = await this.repository.lockSubmission(manager, submissionId);
       if (!submission) {
@@ -172,7 +181,7 @@ export class SubmissionService {
         return;
       }
       const forward = STATUS_RANK[status] > STATUS_RANK[submission.status];
-      await this.repository.addStatusChange(manager, { submissionId, status, at, note }, forward);
+      await this.repository.addStatusChange(manager, { submissionId, status, at, note }, forward, changes);
     });
     if (!applied) this.logger.log(`Duplicate ${ctx.routingKey} ${ctx.messageId} ignored`);
   }

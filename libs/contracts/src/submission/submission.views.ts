@@ -35,6 +35,8 @@ export class SubmissionViewDto {
   @ApiProperty({ enum: LOCALES }) locale!: Locale;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
+  @ApiPropertyOptional({ description: 'The latest AI analysis: summary, category, confidence, entities, proposal', type: 'object', additionalProperties: true })
+  analysis?: Record<string, unknown>;
   @ApiProperty({ type: [AttachmentViewDto] }) attachments!: AttachmentViewDto[];
   @ApiProperty({ type: [TimelineEntryDto] }) timeline!: TimelineEntryDto[];
 }
