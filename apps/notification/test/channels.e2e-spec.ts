@@ -173,6 +173,9 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     expect(overdue.items.map((n: { id: string }) => n.id)).toContain(res.body.id);
     expect((await service.http.get('/metrics')).text).toMatch(/statex_notification_manual_overdue\{[^}]*\} [1-9]/);
 
+    const badDate = await service.http.post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'petra@statex.cz', completedAt: 'yesterday' }).expect(400);
+    expect(badDate.body.message).toContain('completedAt must be an ISO 8601 date');
+    await service.http.post(`/api/notifications/${res.body.id}/complete`).send({}).expect(400);
     const done = (await service.http.post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'petra@statex.cz', note: 'sent via InMail' }).expect(200)).body;
     expect(done).toMatchObject({ status: 'manual_done', manualTask: { completedBy: 'petra@statex.cz', note: 'sent via InMail', overdue: false } });
     await probe.waitForEvent(RoutingKey.NotificationSent, (m) => m.payload.notificationId === res.body.id);

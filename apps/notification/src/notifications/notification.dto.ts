@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '@statex/contracts';
 import { NOTIFICATION_STATUSES, NotificationStatus } from './entities';
 
@@ -28,7 +28,11 @@ export class ListNotificationsQuery {
 
 export class CompleteTaskDto {
   @ApiProperty({ example: 'petra@statex.cz', description: 'Who sent the message' }) @IsString() @IsNotEmpty() @MaxLength(200) completedBy!: string;
-  @ApiPropertyOptional({ description: 'When it was sent; now if omitted' }) @IsOptional() @Type(() => Date) completedAt?: Date;
+  @ApiPropertyOptional({ description: 'When it was sent (ISO 8601); now if omitted' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'completedAt must be an ISO 8601 date' })
+  completedAt?: Date;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) note?: string;
 }
 
