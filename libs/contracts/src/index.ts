@@ -7,3 +7,4 @@ export * from './events/ai.events';
 export * from './events/user.events';
 export * from './submission/create-submission.dto';
 export * from './submission/submission.views';
+export * from './ai/analysis';
