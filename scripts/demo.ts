@@ -59,20 +59,32 @@ async function main(): Promise<void> {
   await until('request.created', async () => events.find((e) => e.key === 'request.created' && e.correlationId === accepted.id));
   step('event         request.created published on statex.events');
 
-  const mail = await until('the acknowledgement email', async () => {
-    const inbox = (await (await fetch(`${mailUrl}/email`)).json()) as { subject: string; to: { address: string }[] }[];
-    return inbox.find((m) => m.subject.includes(accepted.id));
-  });
+  type Mail = { subject: string; to: { address: string }[] };
+  const inbox = async () => (await (await fetch(`${mailUrl}/email`)).json()) as Mail[];
+  const mail = await until('the acknowledgement email', async () => (await inbox()).find((m) => m.subject.includes(accepted.id) && m.subject.startsWith('We received')));
   step(`email         "${mail.subject}" to ${mail.to[0]?.address} (seen in the mail catcher, ${mailUrl})`);
 
   await until('notification.sent', async () => events.find((e) => e.key === 'notification.sent' && e.correlationId === accepted.id));
   step('event         notification.sent');
 
-  const view = await until('status acknowledged', async () => {
-    const body = (await (await fetch(accepted.statusUrl)).json()) as { status: string; timeline: { status: string; at: string }[] };
-    return body.status === 'acknowledged' ? body : undefined;
+  type View = { status: string; timeline: { status: string }[]; analysis?: { category: string; confidence: number; summary: string } };
+  const view = async () => (await (await fetch(accepted.statusUrl)).json()) as View;
+  await until('status acknowledged', async () => ((await view()).timeline.some((t) => t.status === 'acknowledged') ? true : undefined));
+  step('status        acknowledged');
+
+  await until('ai.analysis.started', async () => events.find((e) => e.key === 'ai.analysis.started' && e.correlationId === accepted.id));
+  step('event         ai.analysis.started (extract, classify, summarize in parallel, then propose)');
+
+  await until('ai.analysis.completed', async () => events.find((e) => e.key === 'ai.analysis.completed' && e.correlationId === accepted.id));
+  const analyzed = await until('status analyzed', async () => {
+    const body = await view();
+    return body.status === 'analyzed' ? body : undefined;
   });
-  step(`status        acknowledged (timeline: ${view.timeline.map((t) => t.status).join(' → ')})`);
+  step(`event         ai.analysis.completed: ${analyzed.analysis?.category} (${Math.round((analyzed.analysis?.confidence ?? 0) * 100)}%)`);
+
+  const results = await until('the results message', async () => (await inbox()).find((m) => m.subject.includes(accepted.id) && !m.subject.startsWith('We received')));
+  step(`email         "${results.subject}"`);
+  step(`status        analyzed (timeline: ${analyzed.timeline.map((t) => t.status).join(' → ')})`);
 
   console.log(`\nJourney complete in ${Date.now() - started} ms.`);
   await connection.close();

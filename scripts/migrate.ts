@@ -6,12 +6,14 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { DatabaseEnv, loadEnv } from '@statex/config';
 import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
+import { AI_ORCHESTRATOR_SCHEMA } from '../apps/ai-orchestrator/src/ai-orchestrator.schema';
 import { NOTIFICATION_SCHEMA } from '../apps/notification/src/notification.schema';
 import { SUBMISSION_SCHEMA } from '../apps/submission/src/submission.schema';
 
 const SCHEMAS = [
   { service: 'submission', ...SUBMISSION_SCHEMA },
   { service: 'notification', ...NOTIFICATION_SCHEMA },
+  { service: 'ai-orchestrator', ...AI_ORCHESTRATOR_SCHEMA },
 ];
 
 async function main(): Promise<void> {

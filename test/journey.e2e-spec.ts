@@ -5,7 +5,7 @@ import { BrokerProbe, dropDatabases, fixtures, ServiceProcess, SmtpStandIn, uniq
 import { APPS, AppName, platformProcesses } from './platform';
 
 /** The built platform, each app its own process, followed from the form to the acknowledgement. */
-describe('journey across processes: form → stored → request.created → acknowledgement email → acknowledged', () => {
+describe('journey across processes: form → stored → acknowledgement → analysis → results message', () => {
   const namespace = uniqueNamespace('jny');
   const smtp = new SmtpStandIn();
   let apps: Record<AppName, ServiceProcess>;
@@ -43,30 +43,45 @@ describe('journey across processes: form → stored → request.created → ackn
     expect((await fetch(`${base}/docs`)).status).toBe(200);
   });
 
-  it('follows a submission with an attachment to its acknowledgement email and status', async () => {
+  it('follows a submission with an attachment to its acknowledgement, its analysis and the results message', async () => {
     const form = new FormData();
     form.set('name', 'Jana Nováková');
     form.set('email', 'jana@example.com');
-    form.set('message', 'We need a new e-shop with card payments.');
+    form.set('message', 'We need a new e-shop with card payments and shipping for our 300 products.');
     form.set('attachments', new Blob([fixtures.pdf()], { type: 'application/pdf' }), 'brief.pdf');
     const res = await fetch(`${apps.submission.url}/api/submissions`, { method: 'POST', body: form });
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as any;
     expect(accepted).toMatchObject({ status: 'received', statusUrl: `http://127.0.0.1:18002/api/submissions/${accepted.id}` });
 
-    const mail = await smtp.waitForMail(accepted.id, 30_000);
+    const mail = await waitFor(() => smtp.find(accepted.id).find((m) => m.subject?.startsWith('We received')), { timeoutMs: 30_000, what: 'the acknowledgement' });
     expect(mail.text).toContain('Hello Jana Nováková');
     expect(mail.text).toContain(accepted.statusUrl);
 
+    const results = await waitFor(() => smtp.find(accepted.id).find((m) => m.subject?.startsWith('Our first look')), { timeoutMs: 30_000, what: 'the results message' });
+    expect(results.text).toContain('e-commerce');
+
     const view = await waitFor(
       async () => {
-        const body = (await (await fetch(accepted.statusUrl)).json()) as any;
-        return body.status === 'acknowledged' && body;
+        const body = ((await (await fetch(accepted.statusUrl)).json()) as any);
+        return body.status === 'analyzed' && body.timeline.some((t: { status: string }) => t.status === 'acknowledged') && body;
       },
-      { timeoutMs: 30_000, what: 'status acknowledged' },
+      { timeoutMs: 30_000, what: 'status analyzed after acknowledged' },
     );
     expect(view.attachments).toEqual([expect.objectContaining({ fileName: 'brief.pdf', contentType: 'application/pdf' })]);
-    expect(view.timeline.map((t: { status: string }) => t.status)).toEqual(['received', 'acknowledged']);
+    expect(view.timeline.map((t: { status: string }) => t.status).sort()).toEqual(['acknowledged', 'analyzed', 'analyzing', 'received']);
+    expect(view.analysis).toMatchObject({ category: 'e-commerce', summary: expect.stringContaining('e-shop') });
+    expect(results.text).toContain(view.analysis.summary);
+
+    const workflows = (await (await fetch(`${apps['ai-orchestrator'].url}/api/workflows?submissionId=${accepted.id}`)).json()) as any[];
+    expect(workflows).toHaveLength(1);
+    expect(workflows[0].status).toBe('completed');
+    expect(workflows[0].steps.map((st: { step: string; status: string; provider: string }) => `${st.step}:${st.status}:${st.provider}`)).toEqual([
+      'extract:completed:local',
+      'classify:completed:local',
+      'summarize:completed:local',
+      'propose:completed:local',
+    ]);
   });
 
   it('a service given an invalid variable refuses to start and names it', async () => {

@@ -1,14 +1,23 @@
 import { Module } from '@nestjs/common';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { AiOrchestratorEnv } from './ai-orchestrator.env';
+import { AI_ORCHESTRATOR_SCHEMA } from './ai-orchestrator.schema';
+import { StepQueue } from './workflows/step.queue';
+import { WorkflowController } from './workflows/workflow.controller';
+import { WorkflowRepository } from './workflows/workflow.repository';
+import { WorkflowService } from './workflows/workflow.service';
 
 export const aiOrchestratorService: ServiceDefinition<AiOrchestratorEnv> = {
   name: 'ai-orchestrator',
-  description: 'One analysis workflow per lead, its steps run as BullMQ jobs. The workflows arrive with the AI pipeline issue; this service boots with its health, metrics and docs endpoints.',
+  description: 'One analysis workflow per submission: extract, classify and summarize in parallel, then propose, as BullMQ jobs that ai-workers run.',
   env: AiOrchestratorEnv,
   port: (env) => env.AI_ORCHESTRATOR_PORT,
   module: (env) => {
-    @Module({ imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-orchestrator', env, redis: true })] })
+    @Module({
+      imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-orchestrator', env, database: AI_ORCHESTRATOR_SCHEMA, redis: true })],
+      controllers: [WorkflowController],
+      providers: [WorkflowRepository, WorkflowService, StepQueue],
+    })
     class AiOrchestratorModule {}
     return AiOrchestratorModule;
   },

@@ -1,14 +1,22 @@
 import { Module } from '@nestjs/common';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { AiWorkerEnv } from './ai-worker.env';
+import { AnalysisService } from './analysis/analysis.service';
+import { AnalyzeController } from './analysis/analyze.controller';
+import { LocalProvider } from './analysis/local/local.provider';
+import { StepWorker } from './steps/step.worker';
 
 export const aiWorkerService: ServiceDefinition<AiWorkerEnv> = {
   name: 'ai-worker',
-  description: 'Stateless analysis steps that scale out. The analysis arrives with the AI pipeline issue; this service boots with its health, metrics and docs endpoints.',
+  description: 'Stateless analysis steps (extract, classify, summarize, propose) taken from the ai-steps queue; `POST /api/analyze` runs them synchronously.',
   env: AiWorkerEnv,
   port: (env) => env.AI_WORKER_PORT,
   module: (env) => {
-    @Module({ imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true })] })
+    @Module({
+      imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true })],
+      controllers: [AnalyzeController],
+      providers: [LocalProvider, AnalysisService, StepWorker],
+    })
     class AiWorkerModule {}
     return AiWorkerModule;
   },

@@ -73,6 +73,8 @@ export interface StepResult<S extends AnalysisStep = AnalysisStep> {
   /** Set when the configured provider failed and `local` answered instead. */
   fallback?: { from: string; reason: string };
   durationMs: number;
+  /** Which worker process ran it (its pid). */
+  worker?: string;
 }
 
 export class AnalysisResultDto {

@@ -1,0 +1,57 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { FlowProducer, Job, Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { AI_STEPS_QUEUE, AnalysisStep, StepJobData, StepResult } from '@statex/contracts';
+import { AiOrchestratorEnv } from '../ai-orchestrator.env';
+import type { Workflow } from './entities';
+
+export const PARALLEL_STEPS: AnalysisStep[] = ['extract', 'classify', 'summarize'];
+
+export const jobIdOf = (workflowId: string, step: AnalysisStep) => `${workflowId}-${step}`;
+
+/**
+ * The workflow as a BullMQ flow on the `ai-steps` queue: extract, classify and summarize run in
+ * parallel as children of propose, which runs once all three are done. Job ids derive from the
+ * workflow, so launching the same workflow twice adds nothing.
+ */
+@Injectable()
+export class StepQueue implements OnApplicationShutdown {
+  private readonly connection: Redis;
+  private readonly flows: FlowProducer;
+  readonly queue: Queue<StepJobData, StepResult>;
+
+  constructor(private readonly env: AiOrchestratorEnv) {
+    this.connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+    this.connection.on('error', () => undefined);
+    this.flows = new FlowProducer({ connection: this.connection, prefix: env.BULLMQ_PREFIX });
+    this.queue = new Queue<StepJobData, StepResult>(AI_STEPS_QUEUE, { connection: this.connection, prefix: env.BULLMQ_PREFIX });
+  }
+
+  async launch(workflow: Pick<Workflow, 'id' | 'submissionId' | 'input'>): Promise<void> {
+    const data = (step: AnalysisStep): StepJobData => ({ workflowId: workflow.id, submissionId: workflow.submissionId, step, ...workflow.input });
+    const opts = (step: AnalysisStep) => ({
+      jobId: jobIdOf(workflow.id, step),
+      attempts: this.env.AI_STEP_ATTEMPTS,
+      backoff: { type: 'exponential', delay: this.env.AI_STEP_BACKOFF_MS },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    await this.flows.add({
+      name: 'propose',
+      queueName: AI_STEPS_QUEUE,
+      data: data('propose'),
+      opts: opts('propose'),
+      children: PARALLEL_STEPS.map((step) => ({ name: step, queueName: AI_STEPS_QUEUE, data: data(step), opts: { ...opts(step), failParentOnFailure: true } })),
+    });
+  }
+
+  job(workflowId: string, step: AnalysisStep): Promise<Job<StepJobData, StepResult> | undefined> {
+    return Job.fromId<StepJobData, StepResult>(this.queue, jobIdOf(workflowId, step));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flows.close();
+    await this.queue.close();
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}

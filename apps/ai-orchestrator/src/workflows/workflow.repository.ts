@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { ANALYSIS_STEPS, AnalysisStep } from '@statex/contracts';
+import { Workflow, WorkflowStepRecord, WorkflowStatus } from './entities';
+
+/** Every database read and write of workflows. */
+@Injectable()
+export class WorkflowRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Inserts the workflow and its four pending steps; false if this (submission, run) exists. */
+  async insert(manager: EntityManager, workflow: Workflow): Promise<boolean> {
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Workflow)
+      .values(workflow as QueryDeepPartialEntity<Workflow>)
+      .orIgnore()
+      .returning('id')
+      .execute();
+    if ((inserted.raw as unknown[]).length === 0) return false;
+    await manager.insert(
+      WorkflowStepRecord,
+      ANALYSIS_STEPS.map((step) => ({ workflowId: workflow.id, step, status: 'pending' as const, attempts: 0, progress: 0 })),
+    );
+    return true;
+  }
+
+  findById(id: string): Promise<Workflow | null> {
+    return this.dataSource.manager.findOneBy(Workflow, { id });
+  }
+
+  steps(workflowId: string): Promise<WorkflowStepRecord[]> {
+    return this.dataSource.manager.find(WorkflowStepRecord, { where: { workflowId } });
+  }
+
+  bySubmission(submissionId: string): Promise<Workflow[]> {
+    return this.dataSource.manager.find(Workflow, { where: { submissionId }, order: { run: 'ASC' } });
+  }
+
+  running(): Promise<Workflow[]> {
+    return this.dataSource.manager.find(Workflow, { where: { status: 'running' }, order: { startedAt: 'ASC' }, take: 200 });
+  }
+
+  async updateStep(workflowId: string, step: AnalysisStep, changes: Partial<WorkflowStepRecord>, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.update(WorkflowStepRecord, { workflowId, step }, changes as QueryDeepPartialEntity<WorkflowStepRecord>);
+  }
+
+  /** Moves a running workflow to its end state; false if it had already left `running`. */
+  async finish(manager: EntityManager, id: string, status: Exclude<WorkflowStatus, 'running'>, changes: Partial<Workflow>): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Workflow)
+      .set({ ...changes, status, finishedAt: new Date() } as QueryDeepPartialEntity<Workflow>)
+      .where("id = :id AND status = 'running'", { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ANALYSIS_STEPS, AnalysisStep, RequestCreatedEvent, RoutingKey, StepOutputs, StepResult } from '@statex/contracts';
+import { EventContext, InboxService, OutboxService } from '@statex/messaging';
+import { AiOrchestratorEnv } from '../ai-orchestrator.env';
+import { StepStatus, Workflow, WorkflowInput, WorkflowStepRecord } from './entities';
+import { StepQueue } from './step.queue';
+import { WorkflowRepository } from './workflow.repository';
+
+const CONSUMER = 'ai-orchestrator.request-created';
+
+/**
+ * One analysis workflow per submission. Its steps run on the queue; the orchestrator reads
+ * their state into PostgreSQL, and when propose completes (or a step fails for good, or the
+ * workflow times out) it ends the workflow and emits the event in the same transaction.
+ */
+@Injectable()
+export class WorkflowService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkflowService.name);
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly workflows: WorkflowRepository,
+    private readonly steps: StepQueue,
+    private readonly inbox: InboxService,
+    private readonly outbox: OutboxService,
+    private readonly env: AiOrchestratorEnv,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.polling = this.reconcile()
+        .catch((error: Error) => this.logger.warn(`Reconciling workflows failed: ${error.message}`))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.env.AI_ORCHESTRATOR_POLL_MS);
+        });
+    };
+    tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  /** `request.created`: the first run for this submission, once, however often the event arrives. */
+  async startFor(event: RequestCreatedEvent, ctx: EventContext): Promise<void> {
+    const input: WorkflowInput = { text: event.message, locale: event.locale ?? 'en', name: event.name };
+    await this.start(event.submissionId, 1, input, (manager) => this.inbox.record(manager, CONSUMER, ctx));
+  }
+
+  /** A new run beside the old ones, with the same input. */
+  async rerun(submissionId: string): Promise<Workflow> {
+    const runs = await this.workflows.bySubmission(submissionId);
+    if (runs.length === 0) throw new NotFoundException(`No workflow has analysed submission ${submissionId}`);
+    const latest = runs[runs.length - 1];
+    const workflow = await this.start(submissionId, latest.run + 1, latest.input);
+    if (!workflow) throw new ConflictException(`Run ${latest.run + 1} of submission ${submissionId} was started at the same time`);
+    return workflow;
+  }
+
+  private async start(submissionId: string, run: number, input: WorkflowInput, guard?: (manager: EntityManager) => Promise<boolean>): Promise<Workflow | null> {
+    const workflow = Object.assign(new Workflow(), { id: randomUUID(), submissionId, run, status: 'running' as const, input, result: null, reason: null, startedAt: new Date(), finishedAt: null });
+    const created = await this.workflows.transaction(async (manager) => {
+      if (guard && !(await guard(manager))) return false;
+      if (!(await this.workflows.insert(manager, workflow))) return false;
+      await this.outbox.add(manager, RoutingKey.AiAnalysisStarted, { workflowId: workflow.id, submissionId, startedAt: workflow.startedAt.toISOString() }, { correlationId: submissionId });
+      return true;
+    });
+    if (!created) return null;
+    await this.steps.launch(workflow).catch((error: Error) => this.logger.warn(`Launching workflow ${workflow.id} failed; the reconciler retries: ${error.message}`));
+    return workflow;
+  }
+
+  async cancel(id: string): Promise<Workflow> {
+    const workflow = await this.workflows.findById(id);
+    if (!workflow) throw new NotFoundException(`Workflow ${id} not found`);
+    const cancelled = await this.workflows.transaction(async (manager) => {
+      const ok = await this.workflows.finish(manager, id, 'cancelled', { reason: 'cancelled by an operator' });
+      if (!ok) return false;
+      for (const step of ANALYSIS_STEPS) await this.workflows.updateStep(id, step, { status: 'cancelled' }, manager);
+      await this.outbox.add(
+        manager,
+        RoutingKey.AiAnalysisFailed,
+        { workflowId: id, submissionId: workflow.submissionId, reason: 'cancelled by an operator', failedAt: new Date().toISOString() },
+        { correlationId: workflow.submissionId },
+      );
+      return true;
+    });
+    if (!cancelled) throw new ConflictException(`Workflow ${id} is ${workflow.status}; only a running workflow can be cancelled`);
+    for (const step of ANALYSIS_STEPS) await (await this.steps.job(id, step))?.remove().catch(() => undefined);
+    return (await this.workflows.findById(id))!;
+  }
+
+  /** Reads every running workflow's jobs into PostgreSQL and ends the workflows that are done. */
+  async reconcile(): Promise<void> {
+    for (const workflow of await this.workflows.running()) {
+      if (this.stopped) return;
+      await this.reconcileOne(workflow);
+    }
+  }
+
+  private async reconcileOne(workflow: Workflow): Promise<void> {
+    const records = new Map((await this.workflows.steps(workflow.id)).map((r) => [r.step, r]));
+    const results: Partial<{ [S in AnalysisStep]: StepResult<S> }> = {};
+    let failure: string | undefined;
+    let missing = 0;
+    for (const step of ANALYSIS_STEPS) {
+      const job = await this.steps.job(workflow.id, step);
+      if (!job) {
+        missing += 1;
+        continue;
+      }
+      const state = await job.getState();
+      const status: StepStatus = state === 'completed' ? 'completed' : state === 'failed' ? 'failed' : state === 'active' ? 'active' : 'pending';
+      const result = state === 'completed' ? (job.returnvalue as StepResult) : undefined;
+      if (result) (results as Record<string, StepResult>)[step] = result;
+      if (state === 'failed') failure ??= `${step} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`;
+      const changes: Partial<WorkflowStepRecord> = {
+        status,
+        attempts: job.attemptsMade + (state === 'active' ? 1 : 0),
+        progress: typeof job.progress === 'number' ? job.progress : 0,
+        startedAt: job.processedOn ? new Date(job.processedOn) : null,
+        finishedAt: job.finishedOn ? new Date(job.finishedOn) : null,
+        durationMs: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : null,
+        provider: result?.provider ?? null,
+        model: result?.model ?? null,
+        usage: result?.usage ?? null,
+        fallback: result?.fallback ?? null,
+        worker: result?.worker ?? null,
+        output: (result?.output as unknown as Record<string, unknown>) ?? null,
+        error: state === 'failed' ? job.failedReason : job.attemptsMade > 0 && !result ? (job.failedReason ?? null) : null,
+      };
+      const before = records.get(step);
+      if (!before || before.status !== changes.status || before.attempts !== changes.attempts || before.progress !== changes.progress || before.error !== changes.error) {
+        await this.workflows.updateStep(workflow.id, step, changes);
+      }
+    }
+    if (missing === ANALYSIS_STEPS.length && Date.now() - workflow.startedAt.getTime() > 5000) {
+      // Committed but never launched (the process died in between): launch now; job ids make it idempotent.
+      await this.steps.launch(workflow);
+      return;
+    }
+    if (failure) return this.fail(workflow, failure);
+    if (results.propose && results.extract && results.classify && results.summarize) return this.complete(workflow, results as { [S in AnalysisStep]: StepResult<S> });
+    if (Date.now() - workflow.startedAt.getTime() > this.env.AI_WORKFLOW_TIMEOUT_MS) {
+      return this.fail(workflow, `timed out after ${Math.round(this.env.AI_WORKFLOW_TIMEOUT_MS / 1000)} s waiting for ${ANALYSIS_STEPS.filter((s) => !(results as Record<string, unknown>)[s]).join(', ')}`);
+    }
+  }
+
+  private async complete(workflow: Workflow, results: { [S in AnalysisStep]: StepResult<S> }): Promise<void> {
+    const outputs: StepOutputs = { extract: results.extract.output, classify: results.classify.output, summarize: results.summarize.output, propose: results.propose.output };
+    const completedAt = new Date();
+    const event = {
+      workflowId: workflow.id,
+      submissionId: workflow.submissionId,
+      summary: outputs.summarize.summary,
+      category: outputs.classify.category,
+      confidence: outputs.classify.confidence,
+      entities: outputs.extract.entities as unknown as Record<string, unknown>,
+      keywords: outputs.extract.keywords,
+      proposal: outputs.propose.proposal,
+      completedAt: completedAt.toISOString(),
+    };
+    await this.workflows.transaction(async (manager) => {
+      if (!(await this.workflows.finish(manager, workflow.id, 'completed', { result: { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency } }))) return;
+      await this.outbox.add(manager, RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId });
+    });
+    this.logger.log({ workflowId: workflow.id, submissionId: workflow.submissionId, category: event.category }, 'Analysis completed');
+  }
+
+  private async fail(workflow: Workflow, reason: string): Promise<void> {
+    await this.workflows.transaction(async (manager) => {
+      if (!(await this.workflows.finish(manager, workflow.id, 'failed', { reason }))) return;
+      await this.outbox.add(
+        manager,
+        RoutingKey.AiAnalysisFailed,
+        { workflowId: workflow.id, submissionId: workflow.submissionId, reason, failedAt: new Date().toISOString() },
+        { correlationId: workflow.submissionId },
+      );
+    });
+    this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Analysis failed: ${reason}`);
+  }
+}

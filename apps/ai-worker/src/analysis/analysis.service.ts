@@ -1,0 +1,76 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AnalysisStep, Locale, StepOutputs, StepResult } from '@statex/contracts';
+import { AiWorkerEnv } from '../ai-worker.env';
+import type { AnalysisProvider, ProposeInput, ProviderAnswer } from './analysis.provider';
+import { LocalProvider } from './local/local.provider';
+import { OpenAiProvider } from './openai.provider';
+
+export interface StepInput {
+  text: string;
+  locale: Locale;
+  name: string;
+  /** For `propose`: the results of the three other steps. */
+  previous?: Partial<StepOutputs>;
+}
+
+/** Runs analysis steps on the configured provider; when it fails, `local` answers and the fallback is recorded. */
+@Injectable()
+export class AnalysisService {
+  private readonly logger = new Logger(AnalysisService.name);
+  readonly primary: AnalysisProvider;
+
+  constructor(
+    private readonly local: LocalProvider,
+    env: AiWorkerEnv,
+  ) {
+    this.primary =
+      env.AI_PROVIDER === 'openai'
+        ? new OpenAiProvider({
+            baseUrl: env.AI_BASE_URL,
+            apiKey: env.AI_API_KEY,
+            model: env.AI_MODEL,
+            timeoutMs: env.AI_TIMEOUT_MS,
+            maxRetries: env.AI_MAX_RETRIES,
+            categories: env.AI_CATEGORIES.split(','),
+          })
+        : local;
+  }
+
+  async run<S extends AnalysisStep>(step: S, input: StepInput): Promise<StepResult<S>> {
+    const started = Date.now();
+    try {
+      const answer = await this.call(this.primary, step, input);
+      return { step, output: answer.output, provider: this.primary.name, model: answer.model, usage: answer.usage, durationMs: Date.now() - started };
+    } catch (error) {
+      if (this.primary === this.local) throw error;
+      const reason = (error as Error).message;
+      this.logger.warn(`${this.primary.name} failed on ${step}, falling back to local: ${reason}`);
+      const answer = await this.call(this.local, step, input);
+      return { step, output: answer.output, provider: this.local.name, model: answer.model, fallback: { from: this.primary.name, reason }, durationMs: Date.now() - started };
+    }
+  }
+
+  /** All four steps in the workflow's shape: extract, classify and summarize at once, then propose. */
+  async analyze(input: StepInput): Promise<{ [S in AnalysisStep]: StepResult<S> }> {
+    const [extract, classify, summarize] = await Promise.all([this.run('extract', input), this.run('classify', input), this.run('summarize', input)]);
+    const propose = await this.run('propose', { ...input, previous: { extract: extract.output, classify: classify.output, summarize: summarize.output } });
+    return { extract, classify, summarize, propose };
+  }
+
+  private call<S extends AnalysisStep>(provider: AnalysisProvider, step: S, input: StepInput): Promise<ProviderAnswer<StepOutputs[S]>> {
+    switch (step) {
+      case 'extract':
+        return provider.extract(input.text) as Promise<ProviderAnswer<StepOutputs[S]>>;
+      case 'classify':
+        return provider.classify(input.text) as Promise<ProviderAnswer<StepOutputs[S]>>;
+      case 'summarize':
+        return provider.summarize(input.text, input.locale) as Promise<ProviderAnswer<StepOutputs[S]>>;
+      default: {
+        const previous = input.previous ?? {};
+        if (!previous.extract || !previous.classify || !previous.summarize) throw new Error('propose needs the results of extract, classify and summarize');
+        const proposeInput: ProposeInput = { name: input.name, locale: input.locale, extract: previous.extract, classify: previous.classify, summarize: previous.summarize };
+        return provider.propose(proposeInput) as Promise<ProviderAnswer<StepOutputs[S]>>;
+      }
+    }
+  }
+}

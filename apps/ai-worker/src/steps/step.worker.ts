@@ -1,0 +1,60 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { AI_STEPS_QUEUE, StepJobData, StepOutputs, StepResult } from '@statex/contracts';
+import { AiWorkerEnv } from '../ai-worker.env';
+import { AnalysisService } from '../analysis/analysis.service';
+
+/**
+ * Takes analysis steps from the shared BullMQ queue. Any number of ai-worker processes can
+ * run this: BullMQ hands each job to one of them. A step that outlives AI_STEP_TIMEOUT_MS
+ * fails (and the queue retries it). On shutdown the worker finishes its in-flight jobs.
+ */
+@Injectable()
+export class StepWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(StepWorker.name);
+  private worker?: Worker<StepJobData, StepResult>;
+  private connection?: Redis;
+
+  constructor(
+    private readonly env: AiWorkerEnv,
+    private readonly analysis: AnalysisService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.connection = new Redis(this.env.REDIS_URL, { maxRetriesPerRequest: null });
+    this.connection.on('error', () => undefined);
+    this.worker = new Worker<StepJobData, StepResult>(AI_STEPS_QUEUE, (job) => this.process(job), {
+      connection: this.connection,
+      prefix: this.env.BULLMQ_PREFIX,
+      concurrency: this.env.AI_WORKER_CONCURRENCY,
+    });
+    this.worker.on('error', (error) => this.logger.warn(`Step worker: ${error.message}`));
+  }
+
+  async process(job: Job<StepJobData, StepResult>): Promise<StepResult> {
+    const { step, text, locale, name } = job.data;
+    await job.updateProgress(10);
+    let previous: Partial<StepOutputs> | undefined;
+    if (step === 'propose') {
+      const children = Object.values(await job.getChildrenValues<StepResult>());
+      previous = Object.fromEntries(children.map((c) => [c.step, c.output])) as Partial<StepOutputs>;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`)), this.env.AI_STEP_TIMEOUT_MS);
+    });
+    try {
+      const result = await Promise.race([this.analysis.run(step, { text, locale, name, previous }), timeout]);
+      await job.updateProgress(100);
+      return { ...result, worker: String(process.pid) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    await this.connection?.quit().catch(() => this.connection?.disconnect());
+  }
+}
