@@ -25,6 +25,9 @@ abstract class HttpStandIn {
 
   protected abstract handle(path: string, headers: IncomingMessage['headers'], body: any): ScriptedAnswer;
 
+  /** A hook for slow servers. */
+  protected async beforeAnswer(): Promise<void> {}
+
   async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => void this.serve(req, res));
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', () => resolve()));
@@ -45,6 +48,8 @@ abstract class HttpStandIn {
     const path = req.url ?? '/';
     this.requests.push({ path, headers: req.headers, body });
     const answer = this.script.shift() ?? this.handle(path, req.headers, body);
+    await this.beforeAnswer();
+    if (res.destroyed) return;
     res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
     res.end(JSON.stringify(answer.body));
   }
@@ -139,5 +144,52 @@ export class WhatsAppCloudApiStandIn extends HttpStandIn {
       return { status: 400, body: { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100 } } };
     }
     return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.TEST${this.nextId++}` }] } };
+  }
+}
+
+/**
+ * Answers as an OpenAI-compatible chat-completions server does (`POST /v1/chat/completions`):
+ * `{id, object: 'chat.completion', model, choices: [{index, message: {role, content}, finish_reason}], usage}`.
+ * `reply` decides the content from the request; scripted answers and `delayMs` simulate 429s,
+ * 5xx, nonsense and timeouts.
+ */
+export class ChatCompletionsStandIn extends HttpStandIn {
+  delayMs = 0;
+
+  constructor(public reply: (request: { model: string; messages: { role: string; content: string }[] }) => string) {
+    super();
+  }
+
+  static tooManyRequests(retryAfterSeconds = 0): ScriptedAnswer {
+    return { status: 429, headers: retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {}, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } };
+  }
+
+  static content(content: string): ScriptedAnswer {
+    return { status: 200, body: ChatCompletionsStandIn.completion('stand-in', content) };
+  }
+
+  static completion(model: string, content: string): unknown {
+    return {
+      id: `chatcmpl-${Math.random().toString(36).slice(2)}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
+    };
+  }
+
+  calls(): number {
+    return this.requests.filter((r) => r.path === '/v1/chat/completions').length;
+  }
+
+  protected handle(path: string, headers: IncomingMessage['headers'], body: any): ScriptedAnswer {
+    if (path !== '/v1/chat/completions') return { status: 404, body: { error: { message: 'Not found' } } };
+    if (!headers.authorization?.startsWith('Bearer ')) return { status: 401, body: { error: { message: 'Missing API key' } } };
+    return { status: 200, body: ChatCompletionsStandIn.completion(body.model, this.reply(body)) };
+  }
+
+  protected override async beforeAnswer(): Promise<void> {
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
   }
 }
