@@ -34,6 +34,19 @@ describe.each(['docker-compose.yml', 'docker-compose.prod.yml'])('%s', (file) =>
   });
 });
 
+describe('.env.example', () => {
+  it('documents every variable every service reads', async () => {
+    const example = read('.env.example');
+    for (const { app } of PLATFORM_APPS) {
+      const module = await import(`../apps/${app}/src/${app}.env`);
+      const EnvClass = Object.values(module)[0] as new () => object;
+      for (const name of Object.keys(new EnvClass())) {
+        expect({ app, name, documented: new RegExp(`^${name}=`, 'm').test(example) }).toEqual({ app, name, documented: true });
+      }
+    }
+  });
+});
+
 describe('deployment files', () => {
   it('the Dockerfile builds every app the compose files run', () => {
     const dockerfile = read('deploy/Dockerfile');

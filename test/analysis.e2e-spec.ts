@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey, StepJobData } from '@statex/contracts';
+import { BrokerProbe, dropDatabases, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
+import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
+import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
+import { AiWorkerEnv } from '../apps/ai-worker/src/ai-worker.env';
+
+function requestCreated(message: string): RequestCreatedEvent {
+  return { submissionId: randomUUID(), name: 'Jana', email: 'jana@example.com', message, contactChannel: 'email', attachments: [], createdAt: new Date().toISOString() };
+}
+
+describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)', () => {
+  const namespace = uniqueNamespace('orc');
+  const probe = new BrokerProbe(namespace);
+  let orchestrator: ServiceUnderTest;
+  let worker: ServiceUnderTest | undefined;
+
+  const startWorker = async () => {
+    worker = await startServiceForTest(aiWorkerService, testEnv(AiWorkerEnv, namespace), { consume: false });
+  };
+  const stopWorker = async () => {
+    await worker?.app.close();
+    worker = undefined;
+  };
+  const workflowsOf = async (submissionId: string) => (await orchestrator.http.get(`/api/workflows?submissionId=${submissionId}`).expect(200)).body;
+
+  beforeAll(async () => {
+    await probe.start();
+    orchestrator = await startServiceForTest(
+      aiOrchestratorService,
+      testEnv(AiOrchestratorEnv, namespace, { AI_ORCHESTRATOR_POLL_MS: 100, AI_STEP_ATTEMPTS: 2, AI_STEP_BACKOFF_MS: 100, AI_WORKFLOW_TIMEOUT_MS: 4000 }),
+    );
+  });
+
+  afterAll(async () => {
+    await stopWorker();
+    await orchestrator?.app.close();
+    await dropDatabases(`${namespace}_`);
+    await probe.cleanup(['ai-orchestrator']);
+    await probe.stop();
+  });
+
+  it('analyses a new request once, step by step, and emits started and completed', async () => {
+    await startWorker();
+    const event = requestCreated('We need a mobile app for iOS and Android with push notifications.');
+    const messageId = randomUUID();
+    await probe.publish(RoutingKey.RequestCreated, event, { messageId, correlationId: event.submissionId });
+    await probe.publish(RoutingKey.RequestCreated, event, { messageId, correlationId: event.submissionId });
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+
+    const started = await probe.waitForEvent(RoutingKey.AiAnalysisStarted, (m) => m.payload.submissionId === event.submissionId);
+    const completed = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId, 20_000);
+    expect(completed.payload).toMatchObject({ workflowId: started.payload.workflowId, category: 'mobile-app', summary: expect.any(String), proposal: expect.stringContaining('Hello Jana') });
+    expect(completed.message.properties.correlationId).toBe(event.submissionId);
+
+    const [workflow] = await workflowsOf(event.submissionId);
+    expect(workflow).toMatchObject({ id: started.payload.workflowId, run: 1, status: 'completed' });
+    for (const step of workflow.steps) {
+      expect(step).toMatchObject({ status: 'completed', attempts: 1, progress: 100, provider: 'local', model: 'wink-eng-lite-web-model', output: expect.any(Object) });
+      expect(step.durationMs).toBeGreaterThanOrEqual(0);
+    }
+    // propose ran after the three others.
+    const finished = (s: string) => Date.parse(workflow.steps.find((x: { step: string }) => x.step === s).finishedAt);
+    const proposeStarted = Date.parse(workflow.steps.find((x: { step: string }) => x.step === 'propose').startedAt);
+    expect(proposeStarted).toBeGreaterThanOrEqual(Math.max(finished('extract'), finished('classify'), finished('summarize')));
+    await sleep(500);
+    expect(await workflowsOf(event.submissionId)).toHaveLength(1);
+    expect(probe.messages(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId)).toHaveLength(1);
+
+    const rerun = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
+    expect(rerun.body).toMatchObject({ run: 2, status: 'running' });
+    await waitFor(async () => (await orchestrator.http.get(`/api/workflows/${rerun.body.id}`)).body.status === 'completed', { what: 'run 2' });
+    expect((await workflowsOf(event.submissionId)).map((w: { run: number }) => w.run)).toEqual([1, 2]);
+  });
+
+  it('a step that keeps failing fails its workflow with the reason', async () => {
+    await stopWorker();
+    const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+    const failing = new Worker<StepJobData>(
+      AI_STEPS_QUEUE,
+      async (job) => {
+        throw new Error(`provider exploded on ${job.data.step}`);
+      },
+      { connection, prefix: namespace },
+    );
+    try {
+      const event = requestCreated('We need a website.');
+      await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+      const failed = await probe.waitForEvent(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId, 20_000);
+      expect(failed.payload.reason).toMatch(/failed after 2 attempt\(s\): provider exploded on/);
+      const [workflow] = await workflowsOf(event.submissionId);
+      expect(workflow.status).toBe('failed');
+      expect(workflow.steps.some((s: { status: string; attempts: number; error: string }) => s.status === 'failed' && s.attempts === 2 && s.error.includes('provider exploded'))).toBe(true);
+    } finally {
+      await failing.close();
+      await connection.quit();
+    }
+  });
+
+  it('a workflow nobody works on fails after its timeout instead of hanging; a running one can be cancelled', async () => {
+    const event = requestCreated('Integrate our ERP with the e-shop via API.');
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const failed = await probe.waitForEvent(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId, 15_000);
+    expect(failed.payload.reason).toContain('timed out after 4 s waiting for extract, classify, summarize, propose');
+
+    const rerun = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
+    const cancelled = await orchestrator.http.post(`/api/workflows/${rerun.body.id}/cancel`).expect(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', reason: 'cancelled by an operator' });
+    expect(cancelled.body.steps.every((s: { status: string }) => s.status === 'cancelled')).toBe(true);
+    await orchestrator.http.post(`/api/workflows/${rerun.body.id}/cancel`).expect(409);
+  });
+
+  it('answers 404 and 400 for unknown submissions and malformed ids', async () => {
+    await orchestrator.http.post('/api/workflows').send({ submissionId: randomUUID() }).expect(404);
+    await orchestrator.http.post('/api/workflows').send({ submissionId: 'nope' }).expect(400);
+    await orchestrator.http.get(`/api/workflows/${randomUUID()}`).expect(404);
+    await orchestrator.http.get('/api/workflows/nope').expect(400);
+    await orchestrator.http.get('/api/workflows').expect(400);
+  });
+});
