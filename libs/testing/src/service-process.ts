@@ -35,7 +35,7 @@ export class ServiceProcess {
   async ready(timeoutMs = 45_000): Promise<void> {
     await waitFor(
       async () => {
-        if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) throw new Error(`${this.app} exited: ${this.output.slice(-2000)}`);
+        if (this.child && (this.child.exitCode !== null || this.child.signalCode !== null)) throw new Error(`${this.app} exited: ${this.output.slice(-2000)}`);
         const res = await fetch(`${this.url}/health/ready`);
         return res.status === 200;
       },
@@ -48,7 +48,7 @@ export class ServiceProcess {
   /** SIGTERM (graceful) by default; SIGKILL simulates a crash. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -1,9 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import Redis from 'ioredis';
+import { Counter, register } from 'prom-client';
 import { AI_STEPS_QUEUE, StepJobData, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
 import { AnalysisService } from '../analysis/analysis.service';
+
+const stepsProcessed =
+  (register.getSingleMetric('statex_ai_steps_total') as Counter<string> | undefined) ??
+  new Counter({ name: 'statex_ai_steps_total', help: 'Analysis steps this worker ran, by step, provider and outcome', labelNames: ['step', 'provider', 'outcome'] });
 
 /**
  * Takes analysis steps from the shared BullMQ queue. Any number of ai-worker processes can
@@ -47,7 +52,11 @@ export class StepWorker implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       const result = await Promise.race([this.analysis.run(step, { text, locale, name, previous }), timeout]);
       await job.updateProgress(100);
+      stepsProcessed.inc({ step, provider: result.provider, outcome: 'completed' });
       return { ...result, worker: String(process.pid) };
+    } catch (error) {
+      stepsProcessed.inc({ step, provider: this.analysis.primary.name, outcome: 'failed' });
+      throw error;
     } finally {
       clearTimeout(timer);
     }

@@ -1,0 +1,76 @@
+import { Job, Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { AI_STEPS_QUEUE, StepJobData, StepResult } from '@statex/contracts';
+import { BrokerProbe, ServiceProcess, testProcessEnv, uniqueNamespace, waitFor } from '@statex/testing';
+
+const TEXTS = [
+  'We need an online shop with card payments.',
+  'Build us a mobile app for iOS and Android.',
+  'Dashboards and KPI reports from our SQL database.',
+  'Integrate our ERP with the CRM through an API.',
+];
+
+async function processedBy(worker: ServiceProcess): Promise<number> {
+  const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+  return [...metrics.matchAll(/^statex_ai_steps_total\{[^}]*outcome="completed"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/** Several ai-worker processes compete for one queue: each job is done by exactly one of them. */
+describe('two ai-worker processes on one queue', () => {
+  const namespace = uniqueNamespace('wrk');
+  const env = testProcessEnv(namespace, { AI_WORKER_CONCURRENCY: 2 });
+  const workers = [new ServiceProcess('ai-worker', 18004, { ...env, AI_WORKER_PORT: '18004' }), new ServiceProcess('ai-worker', 18014, { ...env, AI_WORKER_PORT: '18014' })];
+  const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const queue = new Queue<StepJobData, StepResult>(AI_STEPS_QUEUE, { connection, prefix: namespace });
+
+  const addBatch = async (label: string, count: number) => {
+    const jobs = await queue.addBulk(
+      Array.from({ length: count }, (_, i) => ({
+        name: 'classify',
+        data: { workflowId: `${label}-${i}`, submissionId: `${label}-${i}`, step: 'classify' as const, text: TEXTS[i % TEXTS.length].repeat(20), locale: 'en' as const, name: 'Lead' },
+        opts: { jobId: `${label}-${i}`, attempts: 3 },
+      })),
+    );
+    return jobs.map((j) => j.id!);
+  };
+  const allCompleted = async (ids: string[]) => {
+    const jobs = await Promise.all(ids.map((id) => Job.fromId<StepJobData, StepResult>(queue, id)));
+    const states = await Promise.all(jobs.map((j) => j!.getState()));
+    return states.every((s) => s === 'completed') && jobs;
+  };
+
+  beforeAll(async () => {
+    for (const worker of workers) worker.start();
+    for (const worker of workers) await worker.ready(60_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await connection.quit();
+    const probe = await new BrokerProbe(namespace).start();
+    await probe.cleanup(['ai-worker']);
+    await probe.stop();
+  });
+
+  it('share a batch of 80 jobs, each done exactly once', async () => {
+    const ids = await addBatch('batch', 80);
+    const jobs = await waitFor(() => allCompleted(ids), { timeoutMs: 60_000, intervalMs: 200, what: '80 completed jobs' });
+    expect(jobs.every((j) => j!.attemptsMade === 1)).toBe(true);
+    const pids = new Set(jobs.map((j) => j!.returnvalue.worker));
+    expect(pids.size).toBe(2);
+    const [a, b] = await Promise.all(workers.map(processedBy));
+    expect(a + b).toBe(80);
+    expect(Math.min(a, b)).toBeGreaterThan(0);
+  });
+
+  it('a worker stopped with SIGTERM finishes its in-flight jobs; the other takes the rest', async () => {
+    const ids = await addBatch('sigterm', 60);
+    await waitFor(async () => (await queue.getCompletedCount()) >= 85, { what: 'the batch to start', intervalMs: 20 });
+    await workers[0].stop('SIGTERM');
+    const jobs = await waitFor(() => allCompleted(ids), { timeoutMs: 60_000, intervalMs: 200, what: '60 completed jobs' });
+    expect(jobs.every((j) => j!.attemptsMade === 1)).toBe(true);
+    expect(await queue.getFailedCount()).toBe(0);
+  });
+});
