@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey, StepJobData } from '@statex/contracts';
-import { BrokerProbe, dropDatabases, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { attachmentStorageKey, LocalStorageDriver } from '@statex/storage';
+import { BrokerProbe, dropDatabases, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
@@ -18,8 +22,9 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
   let orchestrator: ServiceUnderTest;
   let worker: ServiceUnderTest | undefined;
 
+  const storageDir = mkdtempSync(join(tmpdir(), 'statex-analysis-'));
   const startWorker = async () => {
-    worker = await startServiceForTest(aiWorkerService, testEnv(AiWorkerEnv, namespace), { consume: false });
+    worker = await startServiceForTest(aiWorkerService, testEnv(AiWorkerEnv, namespace, { STORAGE_LOCAL_DIR: storageDir }), { consume: false });
   };
   const stopWorker = async () => {
     await worker?.app.close();
@@ -74,6 +79,20 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     expect(rerun.body).toMatchObject({ run: 2, status: 'running' });
     await waitFor(async () => (await orchestrator.http.get(`/api/workflows/${rerun.body.id}`)).body.status === 'completed', { what: 'run 2' });
     expect((await workflowsOf(event.submissionId)).map((w: { run: number }) => w.run)).toEqual([1, 2]);
+  });
+
+  it('analyses the text of the attachments too', async () => {
+    const event = requestCreated('Hello, please see the attached brief.');
+    const attachmentId = randomUUID();
+    const source = join(mkdtempSync(join(tmpdir(), 'statex-src-')), 'brief');
+    writeFileSync(source, fixtures.docx('We need a mobile app for iOS and Android with push notifications and offline mode.'));
+    const storage = new LocalStorageDriver(storageDir);
+    await storage.putFile(attachmentStorageKey(event.submissionId, attachmentId), source);
+    event.attachments = [{ id: attachmentId, fileName: 'brief.docx', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', size: 1 }];
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const completed = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId, 20_000);
+    expect(completed.payload.category).toBe('mobile-app');
+    expect(completed.payload.keywords).toEqual(expect.arrayContaining(['android']));
   });
 
   it('a step that keeps failing fails its workflow with the reason', async () => {

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
+import { StorageModule, storageOptionsFrom } from '@statex/storage';
 import { AiWorkerEnv } from './ai-worker.env';
 import { AnalysisService } from './analysis/analysis.service';
 import { AnalyzeController } from './analysis/analyze.controller';
 import { LocalProvider } from './analysis/local/local.provider';
+import { AttachmentText } from './steps/attachment-text';
 import { StepWorker } from './steps/step.worker';
 
 export const aiWorkerService: ServiceDefinition<AiWorkerEnv> = {
@@ -13,9 +15,9 @@ export const aiWorkerService: ServiceDefinition<AiWorkerEnv> = {
   port: (env) => env.AI_WORKER_PORT,
   module: (env) => {
     @Module({
-      imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true })],
+      imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true }), StorageModule.forRoot(storageOptionsFrom(env))],
       controllers: [AnalyzeController],
-      providers: [LocalProvider, AnalysisService, StepWorker],
+      providers: [LocalProvider, AnalysisService, StepWorker, AttachmentText],
     })
     class AiWorkerModule {}
     return AiWorkerModule;

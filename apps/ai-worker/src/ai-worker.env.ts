@@ -1,7 +1,9 @@
 import { IsIn, IsInt, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { BaseEnv, NumberFromEnv } from '@statex/config';
+import { WithStorageEnv } from '@statex/storage';
 
-export class AiWorkerEnv extends BaseEnv {
+/** The storage variables let the worker read the text of a submission's attachments. */
+export class AiWorkerEnv extends WithStorageEnv(BaseEnv) {
   @NumberFromEnv()
   @IsInt()
   @Min(1)

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
-import { StorageModule } from '@statex/storage';
+import { StorageModule, storageOptionsFrom } from '@statex/storage';
 import { MultipartFormReader } from './attachments/multipart-form.reader';
 import { SUBMISSION_ENTITIES } from './submissions/entities';
 import { SubmissionEventsController } from './submissions/submission-events.controller';
@@ -26,19 +26,7 @@ export const submissionService: ServiceDefinition<SubmissionEnv> = {
           database: SUBMISSION_SCHEMA,
         }),
         TypeOrmModule.forFeature(SUBMISSION_ENTITIES),
-        StorageModule.forRoot(
-          env.STORAGE_DRIVER === 's3'
-            ? {
-                driver: 's3',
-                endpoint: env.S3_ENDPOINT,
-                region: env.S3_REGION,
-                bucket: env.S3_BUCKET,
-                accessKeyId: env.S3_ACCESS_KEY_ID,
-                secretAccessKey: env.S3_SECRET_ACCESS_KEY,
-                forcePathStyle: env.S3_FORCE_PATH_STYLE,
-              }
-            : { driver: 'local', localDir: env.STORAGE_LOCAL_DIR },
-        ),
+        StorageModule.forRoot(storageOptionsFrom(env)),
       ],
       controllers: [SubmissionController, SubmissionEventsController],
       providers: [SubmissionService, SubmissionRepository, MultipartFormReader],

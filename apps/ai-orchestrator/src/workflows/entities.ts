@@ -8,6 +8,7 @@ export interface WorkflowInput {
   text: string;
   locale: Locale;
   name: string;
+  attachments?: { id: string; fileName: string; contentType: string }[];
 }
 
 /** One analysis of one submission; a re-run is a new row with the next `run`. */

@@ -50,7 +50,12 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
 
   /** `request.created`: the first run for this submission, once, however often the event arrives. */
   async startFor(event: RequestCreatedEvent, ctx: EventContext): Promise<void> {
-    const input: WorkflowInput = { text: event.message, locale: event.locale ?? 'en', name: event.name };
+    const input: WorkflowInput = {
+      text: event.message,
+      locale: event.locale ?? 'en',
+      name: event.name,
+      attachments: event.attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType })),
+    };
     await this.start(event.submissionId, 1, input, (manager) => this.inbox.record(manager, CONSUMER, ctx));
   }
 

@@ -5,6 +5,7 @@ import { Counter, register } from 'prom-client';
 import { AI_STEPS_QUEUE, StepJobData, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
 import { AnalysisService } from '../analysis/analysis.service';
+import { AttachmentText } from './attachment-text';
 
 const stepsProcessed =
   (register.getSingleMetric('statex_ai_steps_total') as Counter<string> | undefined) ??
@@ -24,6 +25,7 @@ export class StepWorker implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(
     private readonly env: AiWorkerEnv,
     private readonly analysis: AnalysisService,
+    private readonly attachments: AttachmentText,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,8 +40,10 @@ export class StepWorker implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async process(job: Job<StepJobData, StepResult>): Promise<StepResult> {
-    const { step, text, locale, name } = job.data;
+    const { step, locale, name } = job.data;
     await job.updateProgress(10);
+    const text = await this.attachments.fullText(job.data);
+    await job.updateProgress(30);
     let previous: Partial<StepOutputs> | undefined;
     if (step === 'propose') {
       const children = Object.values(await job.getChildrenValues<StepResult>());

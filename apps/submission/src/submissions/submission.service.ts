@@ -8,7 +8,7 @@ import {
   SubmissionViewDto,
 } from '@statex/contracts';
 import { EventContext, InboxService, OutboxService } from '@statex/messaging';
-import { StorageDriver } from '@statex/storage';
+import { attachmentStorageKey, StorageDriver } from '@statex/storage';
 import type { UploadedFile } from '../attachments/multipart-form.reader';
 import { SubmissionEnv } from '../submission.env';
 import { Submission, SubmissionAttachment } from './entities';
@@ -83,7 +83,7 @@ export class SubmissionService {
         contentType: file.contentType,
         size: file.size,
         sha256: file.sha256,
-        storageKey: `submissions/${id}/${attachmentId}`,
+        storageKey: attachmentStorageKey(id, attachmentId),
         createdAt: now,
       });
     });

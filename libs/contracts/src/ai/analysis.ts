@@ -18,6 +18,8 @@ export interface StepJobData {
   text: string;
   locale: Locale;
   name: string;
+  /** Files whose text is analysed with the message (read by the worker from attachment storage). */
+  attachments?: { id: string; fileName: string; contentType: string }[];
 }
 
 export class Entities {
