@@ -6,7 +6,7 @@ import { Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey, StepJobData } from '@statex/contracts';
 import { attachmentStorageKey, LocalStorageDriver } from '@statex/storage';
-import { BrokerProbe, dropDatabases, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, ChatCompletionsStandIn, dropDatabases, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
@@ -130,6 +130,26 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     expect(cancelled.body).toMatchObject({ status: 'cancelled', reason: 'cancelled by an operator' });
     expect(cancelled.body.steps.every((s: { status: string }) => s.status === 'cancelled')).toBe(true);
     await orchestrator.http.post(`/api/workflows/${rerun.body.id}/cancel`).expect(409);
+  });
+
+  it('a step that outlives its timeout is retried, then fails the workflow with the reason', async () => {
+    const slowModel = new ChatCompletionsStandIn(() => '{}');
+    slowModel.delayMs = 2000;
+    await slowModel.start();
+    const slowWorker = await startServiceForTest(
+      aiWorkerService,
+      testEnv(AiWorkerEnv, namespace, { AI_PROVIDER: 'openai', AI_BASE_URL: `${slowModel.url}/v1`, AI_API_KEY: 'k', AI_TIMEOUT_MS: 10_000, AI_STEP_TIMEOUT_MS: 300 }),
+      { consume: false },
+    );
+    try {
+      const event = requestCreated('We need dashboards for our sales data.');
+      await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+      const failed = await probe.waitForEvent(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId, 15_000);
+      expect(failed.payload.reason).toMatch(/failed after 2 attempt\(s\): step \w+ timed out after 300 ms/);
+    } finally {
+      await slowWorker.app.close();
+      await slowModel.stop();
+    }
   });
 
   it('answers 404 and 400 for unknown submissions and malformed ids', async () => {

@@ -17,7 +17,7 @@ export const aiWorkerService: ServiceDefinition<AiWorkerEnv> = {
     @Module({
       imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true }), StorageModule.forRoot(storageOptionsFrom(env))],
       controllers: [AnalyzeController],
-      providers: [LocalProvider, AnalysisService, StepWorker, AttachmentText],
+      providers: [{ provide: LocalProvider, useFactory: () => new LocalProvider(env.AI_CATEGORIES.split(',')) }, AnalysisService, StepWorker, AttachmentText],
     })
     class AiWorkerModule {}
     return AiWorkerModule;

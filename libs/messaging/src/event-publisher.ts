@@ -50,6 +50,8 @@ export class EventPublisher {
         await assertEventExchange(channel, this.topology);
       },
     });
+    // A setup interrupted by a closing connection is retried on the next connect; never crash on it.
+    this.channel.on('error', (error: Error) => this.logger.warn(`RabbitMQ publisher channel: ${error.message}`));
   }
 
   isConnected(): boolean {

@@ -12,13 +12,14 @@ interface PdfJs {
     promise: Promise<{ numPages: number; getPage(n: number): Promise<{ getTextContent(): Promise<{ items: { str?: string }[] }> }>; destroy(): Promise<void> }>;
   };
 }
-// pdf.js's legacy build is the CommonJS one that runs on Node 20.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pdfjs = require('pdfjs-dist/legacy/build/pdf.js') as PdfJs;
+let pdfjs: PdfJs | undefined;
 const STANDARD_FONTS = join(dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + '/';
 
-/** The text of the first 50 pages, with Mozilla's pdf.js. */
+/** The text of the first 50 pages, with Mozilla's pdf.js (its legacy build is the CommonJS one that runs on Node 20). */
 async function pdfText(content: Buffer): Promise<string> {
+  // Loaded on first use: it warns at load time about canvas, which text extraction does not need.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  pdfjs ??= require('pdfjs-dist/legacy/build/pdf.js') as PdfJs;
   const doc = await pdfjs.getDocument({ data: new Uint8Array(content), isEvalSupported: false, useSystemFonts: false, verbosity: 0, standardFontDataUrl: STANDARD_FONTS }).promise;
   try {
     const pages: string[] = [];

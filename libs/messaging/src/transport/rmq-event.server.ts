@@ -61,7 +61,14 @@ export class RmqEventServer extends ServerRMQ {
   }
 
   /** Called by amqp-connection-manager on every (re)connection with a fresh channel. */
+  private errorsHandled = false;
+
   override async setupChannel(channel: Channel, callback: Function): Promise<void> {
+    if (this.channel && !this.errorsHandled) {
+      this.errorsHandled = true;
+      // A setup interrupted by a closing connection is retried on the next connect; never crash on it.
+      this.channel.on('error', (error: Error) => this.logger.warn(`RabbitMQ consumer channel: ${error.message}`));
+    }
     channel.on('close', () => {
       // A channel-level error (not a lost connection) leaves amqp-connection-manager
       // without a channel until the next reconnect. Once a lost connection would have

@@ -55,6 +55,12 @@ describe('local provider', () => {
     expect(await provider.classify(text)).toEqual(await provider.classify(text));
   });
 
+  it('chooses only from the configured service list', async () => {
+    const narrow = new LocalProvider(['website', 'consulting']);
+    expect((await narrow.classify('We need an online shop with card payments.')).output.category).toBe('other');
+    expect((await narrow.classify('Redesign our homepage, please.')).output.category).toBe('website');
+  });
+
   it('drafts a proposal in the lead’s language from what it found', async () => {
     const text = 'Chceme e-shop s platební bránou, rozpočet 200 000 Kč, spěchá to.';
     const [extract, classify, summarize] = await Promise.all([provider.extract(text), provider.classify(text), provider.summarize(text)]);

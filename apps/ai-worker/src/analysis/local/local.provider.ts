@@ -18,6 +18,9 @@ export class LocalProvider implements AnalysisProvider {
   readonly name = 'local';
   private readonly nlp: WinkMethods = winkNLP(model);
 
+  /** @param categories the services to choose from (`AI_CATEGORIES`); `other` when none fits. */
+  constructor(private readonly categories: string[] = Object.keys(CATEGORY_LEXICON)) {}
+
   async extract(text: string): Promise<ProviderAnswer<ExtractOutput>> {
     const its = this.nlp.its;
     const doc = this.nlp.readDoc(text);
@@ -48,6 +51,7 @@ export class LocalProvider implements AnalysisProvider {
     const folded = foldDiacritics(text);
     const scores: Record<string, number> = {};
     for (const [category, patterns] of Object.entries(CATEGORY_LEXICON)) {
+      if (!this.categories.includes(category)) continue;
       let score = 0;
       for (const [pattern, weight] of patterns) {
         const matches = folded.match(new RegExp(pattern.source, 'g'));
