@@ -21,13 +21,3 @@ export async function ensureDatabase(env: DatabaseEnv, database: string): Promis
     await client.end();
   }
 }
-
-export async function dropDatabase(env: DatabaseEnv, database: string): Promise<void> {
-  const client = new Client({ host: env.POSTGRES_HOST, port: env.POSTGRES_PORT, user: env.POSTGRES_USER, password: env.POSTGRES_PASSWORD, database: 'postgres' });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}

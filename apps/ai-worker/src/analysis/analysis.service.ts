@@ -50,10 +50,15 @@ export class AnalysisService {
     }
   }
 
-  /** All four steps in the workflow's shape: extract, classify and summarize at once, then propose. */
-  async analyze(input: StepInput): Promise<{ [S in AnalysisStep]: StepResult<S> }> {
-    const [extract, classify, summarize] = await Promise.all([this.run('extract', input), this.run('classify', input), this.run('summarize', input)]);
-    const propose = await this.run('propose', { ...input, previous: { extract: extract.output, classify: classify.output, summarize: summarize.output } });
+  /**
+   * All four steps in the workflow's shape: extract, classify and summarize at once, then propose.
+   * Without a locale, the proposal is written in the language extract detected.
+   */
+  async analyze(input: Omit<StepInput, 'locale'> & { locale?: Locale }): Promise<{ [S in AnalysisStep]: StepResult<S> }> {
+    const first = { ...input, locale: input.locale ?? 'en' };
+    const [extract, classify, summarize] = await Promise.all([this.run('extract', first), this.run('classify', first), this.run('summarize', first)]);
+    const locale = input.locale ?? extract.output.language;
+    const propose = await this.run('propose', { ...first, locale, previous: { extract: extract.output, classify: classify.output, summarize: summarize.output } });
     return { extract, classify, summarize, propose };
   }
 

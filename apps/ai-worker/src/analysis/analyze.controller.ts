@@ -29,8 +29,7 @@ export class AnalyzeController {
   @ApiOperation({ summary: 'Analyse a text synchronously with the configured provider (for exploring from Swagger)' })
   @ApiOkResponse({ type: AnalysisResultDto })
   async analyze(@Body() body: AnalyzeDto): Promise<AnalysisResultDto> {
-    const detected = body.locale ?? (await this.analysis.run('extract', { text: body.text, locale: 'en', name: '' })).output.language;
-    const result = await this.analysis.analyze({ text: body.text, locale: detected, name: body.name ?? 'there' });
+    const result = await this.analysis.analyze({ text: body.text, locale: body.locale, name: body.name ?? 'there' });
     const fallback = Object.values(result).find((r) => r.fallback)?.fallback;
     return {
       extract: result.extract.output,
