@@ -33,10 +33,12 @@ describe('two ai-worker processes on one queue', () => {
     );
     return jobs.map((j) => j.id!);
   };
+  // The state is read first and the job data only once every job is completed: reading the data first
+  // could catch a job before it started and report it completed a moment later with stale counters.
   const allCompleted = async (ids: string[]) => {
-    const jobs = await Promise.all(ids.map((id) => Job.fromId<StepJobData, StepResult>(queue, id)));
-    const states = await Promise.all(jobs.map((j) => j!.getState()));
-    return states.every((s) => s === 'completed') && jobs;
+    const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+    if (!states.every((s) => s === 'completed')) return false;
+    return Promise.all(ids.map((id) => Job.fromId<StepJobData, StepResult>(queue, id)));
   };
 
   beforeAll(async () => {

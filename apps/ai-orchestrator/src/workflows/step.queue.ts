@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { FlowProducer, Job, Queue } from 'bullmq';
+import { FlowProducer, Job, JobState, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, AnalysisStep, StepJobData, StepResult } from '@statex/contracts';
 import { AiOrchestratorEnv } from '../ai-orchestrator.env';
@@ -47,6 +47,16 @@ export class StepQueue implements OnApplicationShutdown {
 
   job(workflowId: string, step: AnalysisStep): Promise<Job<StepJobData, StepResult> | undefined> {
     return Job.fromId<StepJobData, StepResult>(this.queue, jobIdOf(workflowId, step));
+  }
+
+  /**
+   * A step's state and its job. The state is read first so the job data is at least as new as it:
+   * read the other way round, a job could be reported completed with the data of before it ran.
+   */
+  async snapshot(workflowId: string, step: AnalysisStep): Promise<{ state: JobState | 'unknown'; job: Job<StepJobData, StepResult> } | undefined> {
+    const state = await this.queue.getJobState(jobIdOf(workflowId, step));
+    const job = await this.job(workflowId, step);
+    return job && { state, job };
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -113,19 +113,21 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   private async reconcileOne(workflow: Workflow): Promise<void> {
     const records = new Map((await this.workflows.steps(workflow.id)).map((r) => [r.step, r]));
     const results: Partial<{ [S in AnalysisStep]: StepResult<S> }> = {};
-    let failure: string | undefined;
+    const failures: string[] = [];
     let missing = 0;
-    for (const step of ANALYSIS_STEPS) {
-      const job = await this.steps.job(workflow.id, step);
-      if (!job) {
+    // propose is read first: BullMQ fails a parent in the same script as its failing child, so a
+    // propose seen failed here means the failed child is seen too, with the reason worth reporting.
+    for (const step of [...ANALYSIS_STEPS].reverse()) {
+      const snapshot = await this.steps.snapshot(workflow.id, step);
+      if (!snapshot) {
         missing += 1;
         continue;
       }
-      const state = await job.getState();
+      const { state, job } = snapshot;
       const status: StepStatus = state === 'completed' ? 'completed' : state === 'failed' ? 'failed' : state === 'active' ? 'active' : 'pending';
       const result = state === 'completed' ? (job.returnvalue as StepResult) : undefined;
       if (result) (results as Record<string, StepResult>)[step] = result;
-      if (state === 'failed') failure ??= `${step} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`;
+      if (state === 'failed') failures.unshift(`${step} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
       const changes: Partial<WorkflowStepRecord> = {
         status,
         attempts: job.attemptsMade + (state === 'active' ? 1 : 0),
@@ -151,7 +153,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       await this.steps.launch(workflow);
       return;
     }
-    if (failure) return this.fail(workflow, failure);
+    if (failures.length) return this.fail(workflow, failures[0]);
     if (results.propose && results.extract && results.classify && results.summarize) return this.complete(workflow, results as { [S in AnalysisStep]: StepResult<S> });
     if (Date.now() - workflow.startedAt.getTime() > this.env.AI_WORKFLOW_TIMEOUT_MS) {
       return this.fail(workflow, `timed out after ${Math.round(this.env.AI_WORKFLOW_TIMEOUT_MS / 1000)} s waiting for ${ANALYSIS_STEPS.filter((s) => !(results as Record<string, unknown>)[s]).join(', ')}`);
