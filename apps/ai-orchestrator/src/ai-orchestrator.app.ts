@@ -1,4 +1,6 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { AI_STEPS_QUEUE } from '@statex/contracts';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { AiOrchestratorEnv } from './ai-orchestrator.env';
 import { AI_ORCHESTRATOR_SCHEMA } from './ai-orchestrator.schema';
@@ -14,7 +16,11 @@ export const aiOrchestratorService: ServiceDefinition<AiOrchestratorEnv> = {
   port: (env) => env.AI_ORCHESTRATOR_PORT,
   module: (env) => {
     @Module({
-      imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-orchestrator', env, database: AI_ORCHESTRATOR_SCHEMA, redis: true })],
+      imports: [
+        ServiceInfrastructureModule.forRoot({ service: 'ai-orchestrator', env, database: AI_ORCHESTRATOR_SCHEMA, redis: true }),
+        BullModule.registerQueue({ name: AI_STEPS_QUEUE }),
+        BullModule.registerFlowProducer({ name: AI_STEPS_QUEUE }),
+      ],
       controllers: [WorkflowController],
       providers: [WorkflowRepository, WorkflowService, StepQueue],
     })

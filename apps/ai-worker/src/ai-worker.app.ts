@@ -1,4 +1,6 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { AI_STEPS_QUEUE } from '@statex/contracts';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { StorageModule, storageOptionsFrom } from '@statex/storage';
 import { AiWorkerEnv } from './ai-worker.env';
@@ -15,7 +17,11 @@ export const aiWorkerService: ServiceDefinition<AiWorkerEnv> = {
   port: (env) => env.AI_WORKER_PORT,
   module: (env) => {
     @Module({
-      imports: [ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true }), StorageModule.forRoot(storageOptionsFrom(env))],
+      imports: [
+        ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true }),
+        BullModule.registerQueue({ name: AI_STEPS_QUEUE }),
+        StorageModule.forRoot(storageOptionsFrom(env)),
+      ],
       controllers: [AnalyzeController],
       providers: [{ provide: LocalProvider, useFactory: () => new LocalProvider(env.AI_CATEGORIES.split(',')) }, AnalysisService, StepWorker, AttachmentText],
     })

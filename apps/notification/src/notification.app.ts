@@ -3,7 +3,7 @@ import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime'
 import { ChannelsModule } from './channels/channels.module';
 import { ChannelsReadinessCheck } from './channels/channels.readiness';
 import { DeliveryProcessor } from './delivery/delivery.processor';
-import { DeliveryQueues } from './delivery/delivery.queues';
+import { DeliveryQueues, deliveryQueuesModule } from './delivery/delivery.queues';
 import { mountQueuesDashboard } from './delivery/queues.dashboard';
 import { NotificationEventsController } from './notifications/notification-events.controller';
 import { NotificationController } from './notifications/notification.controller';
@@ -38,6 +38,7 @@ export const notificationService: ServiceDefinition<NotificationEnv> = {
       imports: [
         ServiceInfrastructureModule.forRoot({ service: 'notification', env, database: NOTIFICATION_SCHEMA, redis: true, checks: [ChannelsReadinessCheck] }),
         ChannelsModule,
+        deliveryQueuesModule(),
       ],
       controllers: [NotificationController, TemplateController, NotificationEventsController],
       providers: [NotificationRepository, NotificationService, TemplateRenderer, DeliveryProcessor, DeliveryQueues, OverdueTasksMetric],

@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import Redis from 'ioredis';
@@ -33,14 +34,26 @@ class RedisLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** One shared ioredis client (caches, throttling, BullMQ connection settings), with its readiness check. */
+/**
+ * BullMQ's shared configuration for @nestjs/bullmq: the Redis URL and key prefix from the validated
+ * env. Queues, flow producers and workers each open their own connections from it (a worker needs
+ * a blocking one), and @nestjs/bullmq closes them on shutdown.
+ */
+export const bullMqRoot = () =>
+  BullModule.forRootAsync({
+    inject: [BaseEnv],
+    useFactory: (env: BaseEnv) => ({ connection: { url: env.REDIS_URL, maxRetriesPerRequest: null }, prefix: env.BULLMQ_PREFIX }),
+  });
+
+/** One shared ioredis client (caches, throttling) with its readiness check, and BullMQ's connection settings. */
 @Module({})
 export class RedisModule {
   static forRoot(): DynamicModule {
+    const bullMq = bullMqRoot();
     return {
       module: RedisModule,
       global: true,
-      imports: [TerminusModule],
+      imports: [TerminusModule, bullMq],
       providers: [
         {
           provide: REDIS,
@@ -50,7 +63,7 @@ export class RedisModule {
         RedisReadinessCheck,
         RedisLifecycle,
       ],
-      exports: [REDIS, RedisReadinessCheck],
+      exports: [REDIS, RedisReadinessCheck, bullMq],
     };
   }
 }

@@ -1,6 +1,6 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
 import { FlowProducer, Job, JobState, Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, AnalysisStep, StepJobData, StepResult } from '@statex/contracts';
 import { AiOrchestratorEnv } from '../ai-orchestrator.env';
 import type { Workflow } from './entities';
@@ -15,16 +15,16 @@ export const jobIdOf = (workflowId: string, step: AnalysisStep) => `${workflowId
  * workflow, so launching the same workflow twice adds nothing.
  */
 @Injectable()
-export class StepQueue implements OnApplicationShutdown {
-  private readonly connection: Redis;
-  private readonly flows: FlowProducer;
-  readonly queue: Queue<StepJobData, StepResult>;
-
-  constructor(private readonly env: AiOrchestratorEnv) {
-    this.connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-    this.connection.on('error', () => undefined);
-    this.flows = new FlowProducer({ connection: this.connection, prefix: env.BULLMQ_PREFIX });
-    this.queue = new Queue<StepJobData, StepResult>(AI_STEPS_QUEUE, { connection: this.connection, prefix: env.BULLMQ_PREFIX });
+export class StepQueue {
+  constructor(
+    private readonly env: AiOrchestratorEnv,
+    @InjectQueue(AI_STEPS_QUEUE) readonly queue: Queue<StepJobData, StepResult>,
+    @InjectFlowProducer(AI_STEPS_QUEUE) private readonly flows: FlowProducer,
+  ) {
+    // Redis going away is reported by readiness and retried by ioredis; it must not crash the process.
+    const logger = new Logger(StepQueue.name);
+    queue.on('error', (error) => logger.warn(`Queue ${queue.name}: ${error.message}`));
+    flows.on('error', (error) => logger.warn(`Flow producer: ${error.message}`));
   }
 
   async launch(workflow: Pick<Workflow, 'id' | 'submissionId' | 'input'>): Promise<void> {
@@ -57,11 +57,5 @@ export class StepQueue implements OnApplicationShutdown {
     const state = await this.queue.getJobState(jobIdOf(workflowId, step));
     const job = await this.job(workflowId, step);
     return job && { state, job };
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.flows.close();
-    await this.queue.close();
-    await this.connection.quit().catch(() => this.connection.disconnect());
   }
 }

@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
-import Redis from 'ioredis';
 import { Counter, register } from 'prom-client';
 import { AI_STEPS_QUEUE, StepJobData, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
@@ -14,29 +14,26 @@ const stepsProcessed =
 /**
  * Takes analysis steps from the shared BullMQ queue. Any number of ai-worker processes can
  * run this: BullMQ hands each job to one of them. A step that outlives AI_STEP_TIMEOUT_MS
- * fails (and the queue retries it). On shutdown the worker finishes its in-flight jobs.
+ * fails (and the queue retries it). On shutdown @nestjs/bullmq closes the worker, which finishes
+ * its in-flight jobs first.
  */
-@Injectable()
-export class StepWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+@Processor(AI_STEPS_QUEUE, { autorun: false })
+export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> implements OnApplicationBootstrap {
   private readonly logger = new Logger(StepWorker.name);
-  private worker?: Worker<StepJobData, StepResult>;
-  private connection?: Redis;
 
   constructor(
     private readonly env: AiWorkerEnv,
     private readonly analysis: AnalysisService,
     private readonly attachments: AttachmentText,
-  ) {}
+  ) {
+    super();
+  }
 
+  /** @Processor options are static; the concurrency comes from the validated env, so the worker starts here. */
   onApplicationBootstrap(): void {
-    this.connection = new Redis(this.env.REDIS_URL, { maxRetriesPerRequest: null });
-    this.connection.on('error', () => undefined);
-    this.worker = new Worker<StepJobData, StepResult>(AI_STEPS_QUEUE, (job) => this.process(job), {
-      connection: this.connection,
-      prefix: this.env.BULLMQ_PREFIX,
-      concurrency: this.env.AI_WORKER_CONCURRENCY,
-    });
+    this.worker.concurrency = this.env.AI_WORKER_CONCURRENCY;
     this.worker.on('error', (error) => this.logger.warn(`Step worker: ${error.message}`));
+    this.worker.run().catch((error: Error) => this.logger.error(`Step worker stopped: ${error.message}`));
   }
 
   async process(job: Job<StepJobData, StepResult>): Promise<StepResult> {
@@ -64,10 +61,5 @@ export class StepWorker implements OnApplicationBootstrap, OnApplicationShutdown
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }

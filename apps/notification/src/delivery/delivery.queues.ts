@@ -1,6 +1,6 @@
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
-import Redis from 'ioredis';
 import { NotificationEnv } from '../notification.env';
 import type { Notification } from '../notifications/entities';
 import { NotificationRepository } from '../notifications/notification.repository';
@@ -17,16 +17,25 @@ export function backoffDelay(attemptsMade: number, baseMs: number, error?: Error
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
+export const queueNameOf = (channel: QueuedChannel) => `notifications-${channel}`;
+
+/** The channel queues, registered with @nestjs/bullmq (connection and prefix from its root config). */
+export const deliveryQueuesModule = () => BullModule.registerQueue(...QUEUED_CHANNELS.map((channel) => ({ name: queueNameOf(channel) })));
+
 /**
  * A BullMQ queue per channel with its own worker: per-channel concurrency and rate limit
  * (Telegram's 30 messages a second), retries with backoff. A job's id is derived from the
  * notification, its run and its hop, so the same delivery is never enqueued twice.
+ *
+ * The workers are built here rather than as @Processor classes: their rate limit, stall time and
+ * backoff strategy come from the validated env, and @Processor options are static decorator
+ * metadata. They connect with their queue's own options, so @nestjs/bullmq's root config is the
+ * one place that names Redis.
  */
 @Injectable()
 export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryQueues.name);
-  private readonly connections: Redis[] = [];
-  readonly queues = new Map<QueuedChannel, Queue<DeliveryJob>>();
+  readonly queues: ReadonlyMap<QueuedChannel, Queue<DeliveryJob>>;
   private readonly workers: Worker<DeliveryJob>[] = [];
   private sweeper?: NodeJS.Timeout;
 
@@ -34,17 +43,16 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
     private readonly env: NotificationEnv,
     private readonly processor: DeliveryProcessor,
     private readonly notifications: NotificationRepository,
+    @InjectQueue(queueNameOf('email')) email: Queue<DeliveryJob>,
+    @InjectQueue(queueNameOf('telegram')) telegram: Queue<DeliveryJob>,
+    @InjectQueue(queueNameOf('whatsapp')) whatsapp: Queue<DeliveryJob>,
   ) {
-    for (const channel of QUEUED_CHANNELS) {
-      this.queues.set(channel, new Queue<DeliveryJob>(`notifications-${channel}`, { connection: this.connection(), prefix: env.BULLMQ_PREFIX }));
-    }
-  }
-
-  private connection(): Redis {
-    const connection = new Redis(this.env.REDIS_URL, { maxRetriesPerRequest: null });
-    connection.on('error', () => undefined);
-    this.connections.push(connection);
-    return connection;
+    this.queues = new Map<QueuedChannel, Queue<DeliveryJob>>([
+      ['email', email],
+      ['telegram', telegram],
+      ['whatsapp', whatsapp],
+    ]);
+    for (const queue of this.queues.values()) queue.on('error', (error) => this.logger.warn(`Queue ${queue.name}: ${error.message}`));
   }
 
   onApplicationBootstrap(): void {
@@ -54,9 +62,10 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
       whatsapp: this.env.WHATSAPP_RATE_PER_SECOND,
     };
     for (const channel of QUEUED_CHANNELS) {
-      const worker = new Worker<DeliveryJob>(`notifications-${channel}`, (job: Job<DeliveryJob>) => this.processor.process(job.data, job.attemptsMade, this.env.NOTIFICATION_MAX_ATTEMPTS), {
-        connection: this.connection(),
-        prefix: this.env.BULLMQ_PREFIX,
+      const queue = this.queues.get(channel)!;
+      const worker = new Worker<DeliveryJob>(queue.name, (job: Job<DeliveryJob>) => this.processor.process(job.data, job.attemptsMade, this.env.NOTIFICATION_MAX_ATTEMPTS), {
+        connection: queue.opts.connection,
+        prefix: queue.opts.prefix,
         concurrency: this.env.NOTIFICATION_CONCURRENCY,
         limiter: { max: rates[channel], duration: 1000 },
         lockDuration: this.env.NOTIFICATION_STALLED_AFTER_MS,
@@ -102,8 +111,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     // Workers finish their in-flight jobs; unfinished ones are picked up again after a restart.
+    // @nestjs/bullmq closes the queues.
     await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
