@@ -7,7 +7,7 @@ export const CATEGORY_LEXICON: Record<string, [RegExp, number][]> = {
   website: [
     [/\bweb ?sites?\b|\bhomepage\b|\blanding page\b/, 2],
     [/\bwebu?\b|\bwebov\w*|\bstran(ky|ek|kach)\b/, 2],
-    [/\bredesign\w*|\bcms\b|\bseo\b|\bblog\b|\bresponsive\b|\bmodern\w* site\b/, 1],
+    [/\bredesign\w*|\bcms\b|\bseo\b|\bblog\b|\bresponsive\b|\bsites?\b|\bwordpress\b|\bwebflow\b|\bwix\b/, 1],
   ],
   'e-commerce': [
     [/\be-?shops?\b|\bonline (shop|store)\b|\be-?commerce\b|\bshopify\b|\bwoocommerce\b/, 2],
@@ -28,7 +28,7 @@ export const CATEGORY_LEXICON: Record<string, [RegExp, number][]> = {
   ],
   integration: [
     [/\bintegrat\w*|\bapis?\b|\bpropoj\w*|\bmiddleware\b|\bwebhooks?\b|\btalk to each other\b/, 2],
-    [/\bsynchroni\w*|\bsyncs?\b|\berp\b|\bcrm\b|\bconnect\w*|\blegacy\b|\bpohod\w*|\bmessage queue\b/, 1],
+    [/\bsynchroni\w*|\bsyncs?\b|\berp\b|\bsap\b|\bcrm\b|\bconnect\w*|\blegacy\b|\bpohod\w*|\bmessage queue\b/, 1],
   ],
   consulting: [
     [/\bconsult\w*|\bkonzultac\w*|\badvi[cs]e\b|\baudit\w*|\broadmap\b|\bdigital transformation\b/, 2],
