@@ -100,6 +100,15 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
 
   it('answers 400 for malformed JSON and 415 for a body that is neither JSON nor a form', async () => {
     await http.post('/api/submissions').set('content-type', 'application/json').send('{"name":').expect(400);
+    const nul = await http.post('/api/submissions').send({ ...lead, message: 'hello\u0000world' }).expect(400);
+    expect(nul.body.errors).toEqual([{ field: 'message', messages: ['message must not contain NUL (\\u0000) characters'] }]);
+    const noBoundary = await http.post('/api/submissions').set('content-type', 'multipart/form-data').send('--x\r\n').expect(400);
+    expect(noBoundary.body.message).toContain('multipart');
+    const cutShort = await http
+      .post('/api/submissions')
+      .set('content-type', 'multipart/form-data; boundary=xyz')
+      .send('--xyz\r\nContent-Disposition: form-data; name="name"\r\n\r\nJana\r\n--xyz\r\nContent-Disposition: form-data; name="attachments"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello');
+    expect(cutShort.status).toBe(400);
     const res = await http.post('/api/submissions').set('content-type', 'text/plain').send('hello').expect(415);
     expect(res.body.message).toContain('application/json or multipart/form-data');
   });

@@ -27,14 +27,29 @@ export function validationException(errors: ValidationError[]): BadRequestExcept
   });
 }
 
+/** Fields whose text holds a NUL character, which no PostgreSQL text or jsonb value can store. */
+export function nulProblems(value: unknown, path = ''): FieldProblem[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || 'body', messages: [`${path || 'body'} must not contain NUL (\\u0000) characters`] }] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => nulProblems(item, `${path}[${i}]`));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, item]) => nulProblems(item, path ? `${path}.${key}` : key));
+  return [];
+}
+
+function refuseNul(value: unknown): void {
+  const problems = nulProblems(value);
+  if (problems.length === 0) return;
+  throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `Invalid input: ${problems.map((p) => p.messages.join('; ')).join('; ')}`, errors: problems });
+}
+
 /**
- * Validates HTTP input and refuses unknown fields. Message payloads (numeric RPC param
+ * Validates HTTP input and refuses unknown fields, and text with NUL characters. Message payloads (numeric RPC param
  * types) pass through: the transport has already checked them against their contract,
  * tolerating fields a newer producer added.
  */
 class HttpValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (typeof metadata.type === 'number') return Promise.resolve(value);
+    refuseNul(value);
     return super.transform(value, metadata);
   }
 }
@@ -55,6 +70,7 @@ export async function validateInput<T extends object>(schema: new () => T, plain
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'The request body must be a JSON object or a multipart form' });
   }
+  refuseNul(plain);
   const instance = plainToInstance(schema, plain);
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length > 0) throw validationException(errors);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BadRequestException, Injectable, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, HttpException, Injectable, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { SubmissionEnv } from '../submission.env';
 import { ACCEPTED_TYPES, detectFileType, isAccepted } from './attachment-type';
@@ -87,7 +87,11 @@ export class MultipartFormReader {
       const code = (error as { code?: string }).code;
       if (code === 'FST_FILES_LIMIT') throw new PayloadTooLargeException(`At most ${this.env.ATTACHMENT_MAX_FILES} attachments are accepted`);
       if (code === 'FST_REQ_FILE_TOO_LARGE') throw new PayloadTooLargeException(`An attachment is larger than ${maxMb} MB`);
-      throw error;
+      if (error instanceof HttpException || (error as { syscall?: string }).syscall) throw error; // ours, or the disk's
+      // The parser's own errors (no boundary, a body cut short, a malformed part) are the client's.
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status && status >= 400 && status < 500) throw new HttpException((error as Error).message, status);
+      throw new BadRequestException(`Malformed multipart/form-data body: ${(error as Error).message}`);
     }
     return { fields, files, discard };
   }
