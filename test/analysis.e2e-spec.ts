@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey, StepJobData } from '@statex/contracts';
 import { attachmentStorageKey, LocalStorageDriver } from '@statex/storage';
@@ -58,7 +58,8 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
 
     const started = await probe.waitForEvent(RoutingKey.AiAnalysisStarted, (m) => m.payload.submissionId === event.submissionId);
     const completed = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId, 20_000);
-    expect(completed.payload).toMatchObject({ workflowId: started.payload.workflowId, category: 'mobile-app', summary: expect.any(String), proposal: expect.stringContaining('Hello Jana') });
+    expect(started.payload.run).toBe(1);
+    expect(completed.payload).toMatchObject({ workflowId: started.payload.workflowId, run: 1, category: 'mobile-app', summary: expect.any(String), proposal: expect.stringContaining('Hello Jana') });
     expect(completed.message.properties.correlationId).toBe(event.submissionId);
 
     const [workflow] = await workflowsOf(event.submissionId);
@@ -78,6 +79,8 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     const rerun = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
     expect(rerun.body).toMatchObject({ run: 2, status: 'running' });
     await waitFor(async () => (await orchestrator.http.get(`/api/workflows/${rerun.body.id}`)).body.status === 'completed', { what: 'run 2' });
+    const second = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.workflowId === rerun.body.id);
+    expect(second.payload.run).toBe(2);
     expect((await workflowsOf(event.submissionId)).map((w: { run: number }) => w.run)).toEqual([1, 2]);
   });
 
@@ -124,8 +127,19 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
     const failed = await probe.waitForEvent(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId, 15_000);
     expect(failed.payload.reason).toContain('timed out after 4 s waiting for extract, classify, summarize, propose');
+    // Its steps left the queue with it: nothing is left for a worker to pick up later.
+    const queue = new Queue(AI_STEPS_QUEUE, { connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, prefix: namespace });
+    try {
+      await waitFor(async () => (await Promise.all(['extract', 'propose'].map((step) => queue.getJobState(`${failed.payload.workflowId}-${step}`)))).every((state) => state === 'unknown'), {
+        what: 'the jobs of the timed-out workflow to be removed',
+      });
+    } finally {
+      await queue.close();
+    }
 
     const rerun = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
+    const twice = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(409);
+    expect(twice.body.message).toContain(`Run 2 of submission ${event.submissionId}`);
     const cancelled = await orchestrator.http.post(`/api/workflows/${rerun.body.id}/cancel`).expect(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', reason: 'cancelled by an operator' });
     expect(cancelled.body.steps.every((s: { status: string }) => s.status === 'cancelled')).toBe(true);

@@ -159,8 +159,18 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
       { correlationId: submissionId },
     );
     const results = await waitFor(() => smtp.find(submissionId).find((m) => m.subject?.startsWith('První pohled')), { what: 'the results email' });
-    expect(results.text).toContain('e-commerce');
+    expect(results.text).toContain('Rozumíme, že hledáte e-shop (e-commerce).');
     expect(results.text).toContain('Eshop s platbami.');
+    // One results message per lead: a re-run's completion updates the analysis, not the lead's inbox.
+    await probe.publish(
+      RoutingKey.AiAnalysisCompleted,
+      { workflowId: randomUUID(), submissionId, run: 2, summary: 'Jiné shrnutí.', category: 'other', confidence: 0.2, entities: {}, proposal: '…', completedAt: new Date().toISOString() },
+      { correlationId: submissionId },
+    );
+    const marker = { ...created, submissionId: randomUUID(), name: 'Marker' };
+    await probe.publish(RoutingKey.RequestCreated, marker, { correlationId: marker.submissionId });
+    await smtp.waitForMail(marker.submissionId);
+    expect(smtp.find(submissionId).filter((m) => m.subject?.startsWith('První pohled'))).toHaveLength(1);
   });
 
   it('linkedin: a manual task from creation to completion, flagged overdue past its SLA', async () => {
@@ -229,7 +239,7 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
         expect(res.body.subject).toContain('6b0d5f1e');
         expect(res.body.html).toContain('<html lang="' + locale + '"');
       }
-      if (template === 'analysis-results') expect(res.body.text).toContain('e-commerce');
+      if (template === 'analysis-results') expect(res.body.text).toContain(locale === 'cs' ? 'Rozumíme, že hledáte e-shop (e-commerce).' : 'It looks like you are looking for an online shop (e-commerce).');
     },
   );
 

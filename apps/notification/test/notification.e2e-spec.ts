@@ -67,6 +67,15 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
     expect(view).toMatchObject({ status: 'sent', channel: 'email', correlationId: event.submissionId, attempts: [{ outcome: 'sent' }] });
   });
 
+  it('skips a contact its channel could never deliver to, and acknowledges on the fallback', async () => {
+    // An event from before submission checked LinkedIn URLs as notification does.
+    const event = { ...requestCreated('Company Page'), contactChannel: 'linkedin' as const, linkedinUrl: 'https://www.linkedin.com/company/acme' };
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const mail = await smtp.waitForMail(event.submissionId);
+    expect(mail.to).toMatchObject({ text: 'jana@example.com' });
+    expect((await notificationOf(event.submissionId)).route).toEqual([{ channel: 'email', recipient: 'jana@example.com' }]);
+  });
+
   it('sends nothing twice for a redelivered or repeated request.created', async () => {
     const event = requestCreated('Petr Svoboda');
     const messageId = randomUUID();

@@ -90,6 +90,9 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
     const res = await http.post('/api/submissions').send({ ...lead, contactChannel: 'whatsapp' }).expect(400);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['phone']);
     await http.post('/api/submissions').send({ ...lead, contactChannel: 'linkedin', linkedinUrl: 'https://evil.example.com/in/x' }).expect(400);
+    const company = await http.post('/api/submissions').send({ ...lead, contactChannel: 'linkedin', linkedinUrl: 'https://www.linkedin.com/company/acme' }).expect(400);
+    expect(company.body.message).toContain('linkedinUrl must be a https://www.linkedin.com/in/… profile URL');
+    await http.post('/api/submissions').send({ ...lead, contactChannel: 'linkedin', linkedinUrl: 'https://www.linkedin.com/in/jana/?originalSubdomain=cz' }).expect(202);
     await http.post('/api/submissions').send({ ...lead, contactChannel: 'whatsapp', phone: '+420601123456' }).expect(202);
   });
 

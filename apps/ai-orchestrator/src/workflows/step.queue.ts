@@ -1,7 +1,7 @@
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { FlowProducer, Job, JobState, Queue } from 'bullmq';
-import { AI_STEPS_QUEUE, AnalysisStep, StepJobData, StepResult } from '@statex/contracts';
+import { AI_STEPS_QUEUE, ANALYSIS_STEPS, AnalysisStep, StepJobData, StepResult } from '@statex/contracts';
 import { AiOrchestratorEnv } from '../ai-orchestrator.env';
 import type { Workflow } from './entities';
 
@@ -47,6 +47,13 @@ export class StepQueue {
 
   job(workflowId: string, step: AnalysisStep): Promise<Job<StepJobData, StepResult> | undefined> {
     return Job.fromId<StepJobData, StepResult>(this.queue, jobIdOf(workflowId, step));
+  }
+
+  /** Removes a workflow's jobs that have not run: propose first, which takes its children with it. Active ones finish. */
+  async discard(workflowId: string): Promise<void> {
+    for (const step of [...ANALYSIS_STEPS].reverse()) {
+      await (await this.job(workflowId, step))?.remove().catch(() => undefined);
+    }
   }
 
   /**

@@ -47,8 +47,25 @@ export class WorkflowRepository {
     return this.dataSource.manager.find(Workflow, { where: { status: 'running' }, order: { startedAt: 'ASC' }, take: 200 });
   }
 
-  async updateStep(workflowId: string, step: AnalysisStep, changes: Partial<WorkflowStepRecord>, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    await manager.update(WorkflowStepRecord, { workflowId, step }, changes as QueryDeepPartialEntity<WorkflowStepRecord>);
+  /** Records what the queue says of a step, only while its workflow runs (an ended workflow's steps stay as they ended). */
+  async syncStep(workflowId: string, step: AnalysisStep, changes: Partial<WorkflowStepRecord>): Promise<void> {
+    await this.dataSource.manager
+      .createQueryBuilder()
+      .update(WorkflowStepRecord)
+      .set(changes as QueryDeepPartialEntity<WorkflowStepRecord>)
+      .where('workflow_id = :workflowId AND step = :step', { workflowId, step })
+      .andWhere("EXISTS (SELECT 1 FROM workflows w WHERE w.id = :workflowId AND w.status = 'running')")
+      .execute();
+  }
+
+  /** A cancelled workflow's steps that had not completed. */
+  async cancelUnfinishedSteps(manager: EntityManager, workflowId: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(WorkflowStepRecord)
+      .set({ status: 'cancelled' })
+      .where("workflow_id = :workflowId AND status <> 'completed'", { workflowId })
+      .execute();
   }
 
   /** Moves a running workflow to its end state; false if it had already left `running`. */

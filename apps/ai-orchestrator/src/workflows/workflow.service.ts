@@ -64,6 +64,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     const runs = await this.workflows.bySubmission(submissionId);
     if (runs.length === 0) throw new NotFoundException(`No workflow has analysed submission ${submissionId}`);
     const latest = runs[runs.length - 1];
+    if (latest.status === 'running') throw new ConflictException(`Run ${latest.run} of submission ${submissionId} (workflow ${latest.id}) is still running; cancel it or wait for it to end`);
     const workflow = await this.start(submissionId, latest.run + 1, latest.input);
     if (!workflow) throw new ConflictException(`Run ${latest.run + 1} of submission ${submissionId} was started at the same time`);
     return workflow;
@@ -74,7 +75,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     const created = await this.workflows.transaction(async (manager) => {
       if (guard && !(await guard(manager))) return false;
       if (!(await this.workflows.insert(manager, workflow))) return false;
-      await this.outbox.add(manager, RoutingKey.AiAnalysisStarted, { workflowId: workflow.id, submissionId, startedAt: workflow.startedAt.toISOString() }, { correlationId: submissionId });
+      await this.outbox.add(manager, RoutingKey.AiAnalysisStarted, { workflowId: workflow.id, submissionId, run, startedAt: workflow.startedAt.toISOString() }, { correlationId: submissionId });
       return true;
     });
     if (!created) return null;
@@ -88,17 +89,17 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     const cancelled = await this.workflows.transaction(async (manager) => {
       const ok = await this.workflows.finish(manager, id, 'cancelled', { reason: 'cancelled by an operator' });
       if (!ok) return false;
-      for (const step of ANALYSIS_STEPS) await this.workflows.updateStep(id, step, { status: 'cancelled' }, manager);
+      await this.workflows.cancelUnfinishedSteps(manager, id);
       await this.outbox.add(
         manager,
         RoutingKey.AiAnalysisFailed,
-        { workflowId: id, submissionId: workflow.submissionId, reason: 'cancelled by an operator', failedAt: new Date().toISOString() },
+        { workflowId: id, submissionId: workflow.submissionId, run: workflow.run, reason: 'cancelled by an operator', failedAt: new Date().toISOString() },
         { correlationId: workflow.submissionId },
       );
       return true;
     });
     if (!cancelled) throw new ConflictException(`Workflow ${id} is ${workflow.status}; only a running workflow can be cancelled`);
-    for (const step of ANALYSIS_STEPS) await (await this.steps.job(id, step))?.remove().catch(() => undefined);
+    await this.steps.discard(id);
     return (await this.workflows.findById(id))!;
   }
 
@@ -106,7 +107,13 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   async reconcile(): Promise<void> {
     for (const workflow of await this.workflows.running()) {
       if (this.stopped) return;
-      await this.reconcileOne(workflow);
+      try {
+        await this.reconcileOne(workflow);
+      } catch (error) {
+        // One workflow's trouble must not hold up the others, nor keep its own timeout from ending it.
+        this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${(error as Error).message}`);
+        if (this.timedOut(workflow)) await this.fail(workflow, `timed out after ${Math.round(this.env.AI_WORKFLOW_TIMEOUT_MS / 1000)} s; last error: ${(error as Error).message}`);
+      }
     }
   }
 
@@ -145,19 +152,24 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       };
       const before = records.get(step);
       if (!before || before.status !== changes.status || before.attempts !== changes.attempts || before.progress !== changes.progress || before.error !== changes.error) {
-        await this.workflows.updateStep(workflow.id, step, changes);
+        await this.workflows.syncStep(workflow.id, step, changes);
       }
     }
     if (missing === ANALYSIS_STEPS.length && Date.now() - workflow.startedAt.getTime() > 5000) {
-      // Committed but never launched (the process died in between): launch now; job ids make it idempotent.
-      await this.steps.launch(workflow);
-      return;
+      // Committed but never launched (the process died in between, or Redis lost its jobs): launch
+      // now, unless it ended meanwhile (a cancel); job ids make a second launch add nothing.
+      if ((await this.workflows.findById(workflow.id))?.status === 'running') await this.steps.launch(workflow);
+      if (!this.timedOut(workflow)) return;
     }
     if (failures.length) return this.fail(workflow, failures[0]);
     if (results.propose && results.extract && results.classify && results.summarize) return this.complete(workflow, results as { [S in AnalysisStep]: StepResult<S> });
-    if (Date.now() - workflow.startedAt.getTime() > this.env.AI_WORKFLOW_TIMEOUT_MS) {
+    if (this.timedOut(workflow)) {
       return this.fail(workflow, `timed out after ${Math.round(this.env.AI_WORKFLOW_TIMEOUT_MS / 1000)} s waiting for ${ANALYSIS_STEPS.filter((s) => !(results as Record<string, unknown>)[s]).join(', ')}`);
     }
+  }
+
+  private timedOut(workflow: Workflow): boolean {
+    return Date.now() - workflow.startedAt.getTime() > this.env.AI_WORKFLOW_TIMEOUT_MS;
   }
 
   private async complete(workflow: Workflow, results: { [S in AnalysisStep]: StepResult<S> }): Promise<void> {
@@ -166,6 +178,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     const event = {
       workflowId: workflow.id,
       submissionId: workflow.submissionId,
+      run: workflow.run,
       summary: outputs.summarize.summary,
       category: outputs.classify.category,
       confidence: outputs.classify.confidence,
@@ -182,15 +195,19 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async fail(workflow: Workflow, reason: string): Promise<void> {
-    await this.workflows.transaction(async (manager) => {
-      if (!(await this.workflows.finish(manager, workflow.id, 'failed', { reason }))) return;
+    const failed = await this.workflows.transaction(async (manager) => {
+      if (!(await this.workflows.finish(manager, workflow.id, 'failed', { reason }))) return false;
       await this.outbox.add(
         manager,
         RoutingKey.AiAnalysisFailed,
-        { workflowId: workflow.id, submissionId: workflow.submissionId, reason, failedAt: new Date().toISOString() },
+        { workflowId: workflow.id, submissionId: workflow.submissionId, run: workflow.run, reason, failedAt: new Date().toISOString() },
         { correlationId: workflow.submissionId },
       );
+      return true;
     });
+    if (!failed) return;
+    // Its steps still waiting would only take workers from live leads.
+    await this.steps.discard(workflow.id).catch((error: Error) => this.logger.warn(`Discarding the jobs of workflow ${workflow.id} failed: ${error.message}`));
     this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Analysis failed: ${reason}`);
   }
 }

@@ -45,10 +45,3 @@ export interface ChannelSender {
 
 export const CHANNEL_SENDERS = Symbol('CHANNEL_SENDERS');
 
-/** Where each channel's recipients must look like. */
-export const RECIPIENT_FORMATS: Record<ContactChannel, { pattern: RegExp; description: string }> = {
-  email: { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, description: 'an email address' },
-  telegram: { pattern: /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/, description: 'a numeric Telegram chat id (or @channel)' },
-  whatsapp: { pattern: /^\+[1-9]\d{6,14}$/, description: 'a phone number in E.164 format, e.g. +420601123456' },
-  linkedin: { pattern: /^https:\/\/([a-z]{2,3}\.)?linkedin\.com\/in\/[^\s/]+\/?$/, description: 'a https://www.linkedin.com/in/… profile URL' },
-};

@@ -82,6 +82,19 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
     this.sweeper.unref();
   }
 
+  /**
+   * Enqueues a notification already committed, for a caller that must not wait on Redis: when it
+   * is down or slow, the request that stored the notification still answers, and the sweeper
+   * enqueues the row later (the job id keeps a late duplicate out).
+   */
+  async enqueueCommitted(n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation'>): Promise<void> {
+    const adding = this.enqueue(n);
+    adding.catch((error: Error) => this.logger.warn(`Enqueuing notification ${n.id} failed; the sweeper retries: ${error.message}`));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
+    await Promise.race([adding.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+  }
+
   async enqueue(n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation'>): Promise<void> {
     const queue = this.queues.get(n.channel as QueuedChannel);
     if (!queue) throw new Error(`No delivery queue for channel ${n.channel}`);

@@ -1,8 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ContactChannel, Locale, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import { ContactChannel, Locale, RECIPIENT_FORMATS, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
 import { EventContext, InboxService, OutboxService } from '@statex/messaging';
-import { RECIPIENT_FORMATS } from '../channels/channel.types';
 import { DeliveryProcessor, HopOutcome } from '../delivery/delivery.processor';
 import { DeliveryQueues } from '../delivery/delivery.queues';
 import { NotificationEnv } from '../notification.env';
@@ -73,18 +72,21 @@ export class NotificationService {
       return { id: notification.id, next };
     });
     if (!result) return null;
-    if (result.next === 'enqueue') await this.queues.enqueue({ id: result.id, channel: request.route[0].channel, hop: 0, generation: 0 });
+    if (result.next === 'enqueue') await this.queues.enqueueCommitted({ id: result.id, channel: request.route[0].channel, hop: 0, generation: 0 });
     return this.notifications.findById(result.id);
   }
 
-  /** The route for a lead: their chosen channel, then the fallback chain, skipping channels without a contact. */
+  /**
+   * The route for a lead: their chosen channel, then the fallback chain, skipping channels without
+   * a usable contact (a contact the channel could never deliver to would fail the whole request).
+   */
   leadRoute(lead: Pick<LeadContact, 'contactChannel' | 'email' | 'phone' | 'telegramChatId' | 'linkedinUrl'>): RouteHop[] {
     const contact: Record<ContactChannel, string | null> = { email: lead.email, telegram: lead.telegramChatId, whatsapp: lead.phone, linkedin: lead.linkedinUrl };
     const chain = [lead.contactChannel, ...this.env.NOTIFICATION_FALLBACK_CHAIN.split(',').filter(Boolean)] as ContactChannel[];
     const route: RouteHop[] = [];
     for (const channel of chain) {
       const recipient = contact[channel];
-      if (recipient && !route.some((hop) => hop.channel === channel)) route.push({ channel, recipient });
+      if (recipient && RECIPIENT_FORMATS[channel].pattern.test(recipient) && !route.some((hop) => hop.channel === channel)) route.push({ channel, recipient });
     }
     return route;
   }
@@ -134,7 +136,7 @@ export class NotificationService {
       await this.notifications.update(manager, id, { generation: n.generation, lastError: null });
       return { n, next: await this.processor.enterHop(manager, n, 0) };
     });
-    if (outcome.next === 'enqueue') await this.queues.enqueue({ id, channel: outcome.n.route[0].channel, hop: 0, generation: outcome.n.generation });
+    if (outcome.next === 'enqueue') await this.queues.enqueueCommitted({ id, channel: outcome.n.route[0].channel, hop: 0, generation: outcome.n.generation });
     return this.view(id);
   }
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import Handlebars from 'handlebars';
-import type { ContactChannel, Locale } from '@statex/contracts';
+import { ContactChannel, Locale, serviceLabel } from '@statex/contracts';
 import type { RenderedMessage } from '../channels/channel.types';
 
 type Part = 'email.subject' | 'email.html' | 'email.text' | 'telegram' | 'whatsapp' | 'linkedin';
@@ -56,8 +56,10 @@ export class TemplateRenderer {
     return this.names().includes(name);
   }
 
-  render(name: string, channel: ContactChannel, locale: Locale, data: Record<string, unknown>): RenderedMessage {
+  /** `service`: the lead-facing name of `data.category` in the locale, when the caller gave a category and no name for it. */
+  render(name: string, channel: ContactChannel, locale: Locale, given: Record<string, unknown>): RenderedMessage {
     if (!this.has(name)) throw new NotFoundException(`Template "${name}" does not exist; available: ${this.names().join(', ')}`);
+    const data = typeof given.category === 'string' && given.service === undefined ? { ...given, service: serviceLabel(given.category, locale) } : given;
     if (channel === 'email') {
       return {
         subject: this.part(name, locale, 'email.subject', data).trim(),

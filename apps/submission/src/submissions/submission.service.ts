@@ -181,7 +181,11 @@ export class SubmissionService {
         return;
       }
       const forward = STATUS_RANK[status] > STATUS_RANK[submission.status];
-      await this.repository.addStatusChange(manager, { submissionId, status, at, note }, forward, changes);
+      // Runs may end out of order: the analysis shown is the newest run's.
+      const runOf = (analysis: Record<string, unknown> | null | undefined) => (typeof analysis?.run === 'number' ? analysis.run : 1);
+      const { analysis, ...rest } = changes;
+      const keep = analysis && submission.analysis && runOf(submission.analysis) > runOf(analysis) ? rest : changes;
+      await this.repository.addStatusChange(manager, { submissionId, status, at, note }, forward, keep);
     });
     if (!applied) this.logger.log(`Duplicate ${ctx.routingKey} ${ctx.messageId} ignored`);
   }

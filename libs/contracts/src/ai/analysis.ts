@@ -4,6 +4,31 @@ import type { Locale } from '../contact-channel';
 /** The agency's default service list; `other` when nothing fits. */
 export const DEFAULT_CATEGORIES = ['website', 'e-commerce', 'mobile-app', 'ai-automation', 'data-analytics', 'integration', 'consulting', 'other'] as const;
 
+/** How a lead reads each default service, per locale (Czech in the accusative: "hledáte …"). */
+export const SERVICE_LABELS: Record<Locale, Record<string, string>> = {
+  en: {
+    website: 'a website',
+    'e-commerce': 'an online shop',
+    'mobile-app': 'a mobile app',
+    'ai-automation': 'AI automation',
+    'data-analytics': 'data analytics and reporting',
+    integration: 'a systems integration',
+    consulting: 'technology consulting',
+  },
+  cs: {
+    website: 'webové stránky',
+    'e-commerce': 'e-shop',
+    'mobile-app': 'mobilní aplikaci',
+    'ai-automation': 'automatizaci s AI',
+    'data-analytics': 'datovou analytiku a reporting',
+    integration: 'propojení systémů',
+    consulting: 'technologické poradenství',
+  },
+};
+
+/** The lead-facing name of a category; undefined for `other` and categories without a label. */
+export const serviceLabel = (category: string, locale: Locale): string | undefined => SERVICE_LABELS[locale][category];
+
 /** The BullMQ queue the orchestrator puts steps on and ai-workers take them from. */
 export const AI_STEPS_QUEUE = 'ai-steps';
 

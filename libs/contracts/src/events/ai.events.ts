@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsISO8601, IsNumber, IsObject, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import { IsArray, IsInt, IsISO8601, IsNumber, IsObject, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 
 /** `ai.analysis.started`: a workflow began analysing a submission. */
 export class AiAnalysisStartedEvent {
   @ApiProperty({ format: 'uuid' }) @IsUUID() workflowId!: string;
   @ApiProperty({ format: 'uuid' }) @IsUUID() submissionId!: string;
+  @ApiPropertyOptional({ description: 'The run of the analysis for this submission: 1, then 2, 3… for re-runs' }) @IsOptional() @IsInt() @Min(1) run?: number;
   @ApiProperty() @IsISO8601() startedAt!: string;
 }
 
@@ -12,6 +13,7 @@ export class AiAnalysisStartedEvent {
 export class AiAnalysisCompletedEvent {
   @ApiProperty({ format: 'uuid' }) @IsUUID() workflowId!: string;
   @ApiProperty({ format: 'uuid' }) @IsUUID() submissionId!: string;
+  @ApiPropertyOptional({ description: 'The run of the analysis for this submission: 1, then 2, 3… for re-runs' }) @IsOptional() @IsInt() @Min(1) run?: number;
   @ApiProperty() @IsString() summary!: string;
   @ApiProperty() @IsString() category!: string;
   @ApiProperty() @IsNumber() @Min(0) @Max(1) confidence!: number;
@@ -25,6 +27,7 @@ export class AiAnalysisCompletedEvent {
 export class AiAnalysisFailedEvent {
   @ApiProperty({ format: 'uuid' }) @IsUUID() workflowId!: string;
   @ApiProperty({ format: 'uuid' }) @IsUUID() submissionId!: string;
+  @ApiPropertyOptional({ description: 'The run of the analysis for this submission: 1, then 2, 3… for re-runs' }) @IsOptional() @IsInt() @Min(1) run?: number;
   @ApiProperty() @IsString() reason!: string;
   @ApiProperty() @IsISO8601() failedAt!: string;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '../contact-channel';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES, RECIPIENT_FORMATS } from '../contact-channel';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -23,7 +23,7 @@ export class CreateSubmissionDto {
   @ApiPropertyOptional({ example: '+420601123456', description: 'Required when contactChannel is whatsapp (E.164).' })
   @Transform(trim)
   @ValidateIf((o: CreateSubmissionDto) => o.phone !== undefined || o.contactChannel === 'whatsapp')
-  @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be in E.164 format, e.g. +420601123456' })
+  @Matches(RECIPIENT_FORMATS.whatsapp.pattern, { message: 'phone must be in E.164 format, e.g. +420601123456' })
   phone?: string;
 
   @ApiPropertyOptional({ example: 'Acme s.r.o.', maxLength: 200 })
@@ -53,9 +53,8 @@ export class CreateSubmissionDto {
   @ApiPropertyOptional({ example: 'https://www.linkedin.com/in/jana', description: 'Required when contactChannel is linkedin.' })
   @Transform(trim)
   @ValidateIf((o: CreateSubmissionDto) => o.linkedinUrl !== undefined || o.contactChannel === 'linkedin')
-  @IsUrl({ protocols: ['https'], require_protocol: true, host_whitelist: [/(^|\.)linkedin\.com$/] }, {
-    message: 'linkedinUrl must be an https://linkedin.com/... profile URL',
-  })
+  @MaxLength(500)
+  @Matches(RECIPIENT_FORMATS.linkedin.pattern, { message: `linkedinUrl must be ${RECIPIENT_FORMATS.linkedin.description}` })
   linkedinUrl?: string;
 
   @ApiPropertyOptional({ enum: LOCALES, default: 'en', description: 'Language of the messages the lead receives' })

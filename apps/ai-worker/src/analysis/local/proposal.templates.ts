@@ -1,27 +1,6 @@
-import type { Locale } from '@statex/contracts';
+import { Locale, serviceLabel } from '@statex/contracts';
 
-const LABELS: Record<Locale, Record<string, string>> = {
-  en: {
-    website: 'a website',
-    'e-commerce': 'an online shop',
-    'mobile-app': 'a mobile app',
-    'ai-automation': 'AI automation',
-    'data-analytics': 'data analytics and reporting',
-    integration: 'a systems integration',
-    consulting: 'technology consulting',
-    other: 'your request',
-  },
-  cs: {
-    website: 'webové stránky',
-    'e-commerce': 'e-shop',
-    'mobile-app': 'mobilní aplikaci',
-    'ai-automation': 'automatizaci s AI',
-    'data-analytics': 'datovou analytiku a reporting',
-    integration: 'propojení systémů',
-    consulting: 'technologické poradenství',
-    other: 'váš požadavek',
-  },
-};
+const ANYTHING_ELSE: Record<Locale, string> = { en: 'your request', cs: 'váš požadavek' };
 
 const NEXT_STEPS: Record<Locale, Record<string, string>> = {
   en: {
@@ -48,7 +27,7 @@ const NEXT_STEPS: Record<Locale, Record<string, string>> = {
 
 /** A reply draft filled from what the analysis found. */
 export function proposalDraft(locale: Locale, input: { name: string; category: string; summary: string; budget?: string; deadline?: string; urgent: boolean }): string {
-  const label = LABELS[locale][input.category] ?? LABELS[locale].other;
+  const label = serviceLabel(input.category, locale) ?? ANYTHING_ELSE[locale];
   const next = NEXT_STEPS[locale][input.category] ?? NEXT_STEPS[locale].other;
   if (locale === 'cs') {
     return [
