@@ -47,8 +47,8 @@ function refuseNul(value: unknown): void {
  * tolerating fields a newer producer added.
  */
 class HttpValidationPipe extends ValidationPipe {
-  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (typeof metadata.type === 'number') return Promise.resolve(value);
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (typeof metadata.type === 'number') return value;
     refuseNul(value);
     return super.transform(value, metadata);
   }

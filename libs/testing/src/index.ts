@@ -7,3 +7,4 @@ export * from './service-process';
 export * from './fixtures';
 export * from './in-process-service';
 export * from './provider-stand-ins';
+export * from './service-basics';
