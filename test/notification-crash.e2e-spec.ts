@@ -12,7 +12,7 @@ describe('notification service: SIGKILL during a burst of 100', () => {
     smtp.delayMs = 40;
     ({ notification } = platformProcesses(namespace, ['notification'], {
       SMTP_PORT: smtp.port,
-      NOTIFICATION_CONCURRENCY: 5,
+      EMAIL_CONCURRENCY: 5,
       NOTIFICATION_BACKOFF_MS: 200,
       NOTIFICATION_STALLED_AFTER_MS: 2000,
     }));

@@ -78,12 +78,26 @@ export class NotificationEnv extends DatabaseEnv {
   @Min(10)
   NOTIFICATION_BACKOFF_MS: number = 2000;
 
-  /** Jobs a channel works on at once. */
+  /** Jobs the email channel works on at once, in each notification process. */
   @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(100)
-  NOTIFICATION_CONCURRENCY: number = 5;
+  EMAIL_CONCURRENCY: number = 5;
+
+  /** Jobs the telegram channel works on at once, in each notification process. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  TELEGRAM_CONCURRENCY: number = 5;
+
+  /** Jobs the whatsapp channel works on at once, in each notification process. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WHATSAPP_CONCURRENCY: number = 5;
 
   /**
    * How long a worker holds a job before it counts as stalled: after a crash, its in-flight

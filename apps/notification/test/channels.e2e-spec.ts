@@ -77,13 +77,22 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     expect(view.providerMessageId).toMatch(/^\d+$/);
   });
 
-  it('telegram: a 429 waits retry_after, then succeeds', async () => {
-    telegram.answerNext(TelegramBotApiStandIn.tooManyRequests(1));
+  it('telegram: a 429 pauses the whole channel for retry_after, then the messages go', async () => {
+    telegram.answerNext(TelegramBotApiStandIn.tooManyRequests(2));
     const res = await send({ channel: 'telegram', recipient: '555002' }).expect(202);
-    const view = await settled(res.body.id);
+    const limited = await waitFor(async () => {
+      const view = (await service.http.get(`/api/notifications/${res.body.id}`)).body;
+      return view.attempts.length > 0 && view;
+    }, { what: 'the 429 attempt' });
+    // Another message for the same bot, queued during the cooldown, waits it out too.
+    const other = await send({ channel: 'telegram', recipient: '555012' }).expect(202);
+    const [view, otherView] = await Promise.all([settled(res.body.id), settled(other.body.id)]);
     expect(view.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'sent']);
     expect(view.attempts[0].error).toContain('429');
-    expect(Date.parse(view.attempts[1].at) - Date.parse(view.attempts[0].at)).toBeGreaterThanOrEqual(900);
+    const cooldownFrom = Date.parse(limited.attempts[0].at);
+    expect(Date.parse(view.attempts[1].at) - cooldownFrom).toBeGreaterThanOrEqual(1900);
+    expect(Date.parse(otherView.sentAt) - cooldownFrom).toBeGreaterThanOrEqual(1900);
+    expect(otherView.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['sent']);
   });
 
   it('telegram: the channel’s rate limit spaces a burst out', async () => {

@@ -10,9 +10,8 @@ import { DeliveryProcessor, DeliveryJob } from './delivery.processor';
 export const QUEUED_CHANNELS = ['email', 'telegram', 'whatsapp'] as const;
 export type QueuedChannel = (typeof QUEUED_CHANNELS)[number];
 
-/** Exponential backoff with full jitter, unless the provider said when to come back. */
-export function backoffDelay(attemptsMade: number, baseMs: number, error?: Error): number {
-  if (error instanceof DeliveryError && error.retryAfterMs !== undefined) return error.retryAfterMs;
+/** Exponential backoff with jitter (between half and all of the doubled delay), capped at ten minutes. */
+export function backoffDelay(attemptsMade: number, baseMs: number): number {
   const ceiling = Math.min(baseMs * 2 ** Math.max(attemptsMade - 1, 0), 10 * 60_000);
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
@@ -61,16 +60,34 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
       telegram: this.env.TELEGRAM_RATE_PER_SECOND,
       whatsapp: this.env.WHATSAPP_RATE_PER_SECOND,
     };
+    const concurrency: Record<QueuedChannel, number> = {
+      email: this.env.EMAIL_CONCURRENCY,
+      telegram: this.env.TELEGRAM_CONCURRENCY,
+      whatsapp: this.env.WHATSAPP_CONCURRENCY,
+    };
     for (const channel of QUEUED_CHANNELS) {
       const queue = this.queues.get(channel)!;
-      const worker = new Worker<DeliveryJob>(queue.name, (job: Job<DeliveryJob>) => this.processor.process(job.data, job.attemptsMade, this.env.NOTIFICATION_MAX_ATTEMPTS), {
+      const deliver = async (job: Job<DeliveryJob>) => {
+        try {
+          await this.processor.process(job.data, job.attemptsMade, this.env.NOTIFICATION_MAX_ATTEMPTS);
+        } catch (error) {
+          // The provider said when to come back (Telegram's 429 retry_after): the limit is the bot's or
+          // the number's, not the message's, so the whole channel waits (every process on this queue).
+          if (error instanceof DeliveryError && error.retryAfterMs !== undefined) {
+            await worker.rateLimit(error.retryAfterMs);
+            throw Worker.RateLimitError();
+          }
+          throw error;
+        }
+      };
+      const worker: Worker<DeliveryJob> = new Worker<DeliveryJob>(queue.name, deliver, {
         connection: queue.opts.connection,
         prefix: queue.opts.prefix,
-        concurrency: this.env.NOTIFICATION_CONCURRENCY,
+        concurrency: concurrency[channel],
         limiter: { max: rates[channel], duration: 1000 },
         lockDuration: this.env.NOTIFICATION_STALLED_AFTER_MS,
         stalledInterval: this.env.NOTIFICATION_STALLED_AFTER_MS,
-        settings: { backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) => backoffDelay(attemptsMade, this.env.NOTIFICATION_BACKOFF_MS, error) },
+        settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, this.env.NOTIFICATION_BACKOFF_MS) },
       });
       worker.on('error', (error) => this.logger.warn(`Worker ${channel}: ${error.message}`));
       this.workers.push(worker);
