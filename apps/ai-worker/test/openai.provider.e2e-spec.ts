@@ -59,6 +59,25 @@ describe('openai provider against a chat-completions stand-in', () => {
     expect(result.fallback?.reason).toContain('wrong shape');
   });
 
+  it('opens the circuit on a model that keeps answering nonsense, so later steps stop asking it', async () => {
+    const nonsense = new ChatCompletionsStandIn(() => JSON.stringify({ category: 'pizza', confidence: 7 }));
+    await nonsense.start();
+    try {
+      const confused = new AnalysisService(
+        new LocalProvider(),
+        testEnv(AiWorkerEnv, uniqueNamespace('oai'), { AI_PROVIDER: 'openai', AI_BASE_URL: `${nonsense.url}/v1`, AI_API_KEY: 'sk-test', AI_TIMEOUT_MS: 500, AI_MAX_RETRIES: 0 }),
+      );
+      const results = [];
+      for (let i = 0; i < 8; i++) results.push(await confused.run('classify', { text: TEXT, locale: 'en', name: 'Jana' }));
+      expect(results.every((r) => r.provider === 'local' && r.output.category === 'e-commerce')).toBe(true);
+      expect((confused.primary as OpenAiProvider).breaker.opened).toBe(true);
+      expect(results[7].fallback?.reason).toContain('Breaker is open');
+      expect(nonsense.calls()).toBeLessThan(8);
+    } finally {
+      await nonsense.stop();
+    }
+  });
+
   it('retries a 429 and then uses the answer', async () => {
     server.answerNext(ChatCompletionsStandIn.tooManyRequests(), ChatCompletionsStandIn.tooManyRequests());
     const before = server.calls();

@@ -3,6 +3,7 @@ import { ConflictException, Injectable, Logger, NotFoundException, OnApplication
 import { EntityManager } from 'typeorm';
 import { ANALYSIS_STEPS, AnalysisStep, RequestCreatedEvent, RoutingKey, StepOutputs, StepResult } from '@statex/contracts';
 import { EventContext, InboxService, OutboxService } from '@statex/messaging';
+import { withLogContext } from '@statex/observability';
 import { AiOrchestratorEnv } from '../ai-orchestrator.env';
 import { StepStatus, Workflow, WorkflowInput, WorkflowStepRecord } from './entities';
 import { StepQueue } from './step.queue';
@@ -108,7 +109,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     for (const workflow of await this.workflows.running()) {
       if (this.stopped) return;
       try {
-        await this.reconcileOne(workflow);
+        await withLogContext({ correlationId: workflow.submissionId, workflowId: workflow.id }, () => this.reconcileOne(workflow));
       } catch (error) {
         // One workflow's trouble must not hold up the others, nor keep its own timeout from ending it.
         this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${(error as Error).message}`);

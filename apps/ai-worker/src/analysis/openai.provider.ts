@@ -19,6 +19,9 @@ interface ChatAnswer {
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
+/** The longest wait a Retry-After can impose before the step falls back to local instead. */
+const RETRY_AFTER_CAP_MS = 5_000;
+
 /**
  * Any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM): JSON output checked
  * against the step's shape, timeouts, retries of 429/5xx, and a circuit breaker so a dead
@@ -27,10 +30,15 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
 export class OpenAiProvider implements AnalysisProvider {
   readonly name = 'openai';
   private readonly logger = new Logger(OpenAiProvider.name);
-  readonly breaker: CircuitBreaker<[string, string], { json: unknown; usage: ChatAnswer['usage'] }>;
+  readonly breaker: CircuitBreaker<[string, string, (value: unknown) => boolean], { json: unknown; usage: ChatAnswer['usage'] }>;
 
   constructor(private readonly options: OpenAiOptions) {
-    this.breaker = new CircuitBreaker((system: string, user: string) => this.complete(system, user), {
+    // An answer of the wrong shape counts as a failure too: a model that keeps answering nonsense opens the circuit.
+    this.breaker = new CircuitBreaker(async (system: string, user: string, valid: (value: unknown) => boolean) => {
+      const answer = await this.complete(system, user);
+      if (!valid(answer.json)) throw new Error(`The model answered JSON of the wrong shape: ${JSON.stringify(answer.json).slice(0, 200)}`);
+      return answer;
+    }, {
       timeout: false,
       errorThresholdPercentage: 50,
       volumeThreshold: 4,
@@ -82,10 +90,9 @@ export class OpenAiProvider implements AnalysisProvider {
   }
 
   private async ask<T>(system: string, user: string, valid: (value: unknown) => value is T): Promise<ProviderAnswer<T>> {
-    const { json, usage } = await this.breaker.fire(system, user);
-    if (!valid(json)) throw new Error(`The model answered JSON of the wrong shape: ${JSON.stringify(json).slice(0, 200)}`);
+    const { json, usage } = await this.breaker.fire(system, user, valid);
     return {
-      output: json,
+      output: json as T,
       model: this.options.model,
       usage: usage ? { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0 } : undefined,
     };
@@ -116,8 +123,9 @@ export class OpenAiProvider implements AnalysisProvider {
         throw new Error(`AI endpoint unreachable: ${reason}`);
       }
       if ((res.status === 429 || res.status >= 500) && attempt < this.options.maxRetries) {
+        // The server's Retry-After, but never more than RETRY_AFTER_CAP_MS: past that, local answers sooner.
         const retryAfter = Number(res.headers.get('retry-after'));
-        await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 250 * 2 ** attempt));
+        await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, RETRY_AFTER_CAP_MS) : 250 * 2 ** attempt));
         continue;
       }
       if (!res.ok) throw new Error(`AI endpoint answered ${res.status}: ${(await res.text()).slice(0, 200)}`);

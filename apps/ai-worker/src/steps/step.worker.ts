@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { Counter, register } from 'prom-client';
+import { withLogContext } from '@statex/observability';
 import { AI_STEPS_QUEUE, StepJobData, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
 import { AnalysisService } from '../analysis/analysis.service';
@@ -36,22 +37,31 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
     this.worker.run().catch((error: Error) => this.logger.error(`Step worker stopped: ${error.message}`));
   }
 
-  async process(job: Job<StepJobData, StepResult>): Promise<StepResult> {
+  process(job: Job<StepJobData, StepResult>): Promise<StepResult> {
+    // Every log line of the step carries the journey's correlation id: the submission id.
+    return withLogContext({ correlationId: job.data.submissionId, workflowId: job.data.workflowId, step: job.data.step, jobId: job.id }, () => this.run(job));
+  }
+
+  private async run(job: Job<StepJobData, StepResult>): Promise<StepResult> {
     const { step, locale, name } = job.data;
-    await job.updateProgress(10);
-    const text = await this.attachments.fullText(job.data);
-    await job.updateProgress(30);
-    let previous: Partial<StepOutputs> | undefined;
-    if (step === 'propose') {
-      const children = Object.values(await job.getChildrenValues<StepResult>());
-      previous = Object.fromEntries(children.map((c) => [c.step, c.output])) as Partial<StepOutputs>;
-    }
+    // The timeout covers the whole step: reading the attachments as well as the analysis.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`)), this.env.AI_STEP_TIMEOUT_MS);
     });
+    const work = async () => {
+      await job.updateProgress(10);
+      const text = await this.attachments.fullText(job.data);
+      await job.updateProgress(30);
+      let previous: Partial<StepOutputs> | undefined;
+      if (step === 'propose') {
+        const children = Object.values(await job.getChildrenValues<StepResult>());
+        previous = Object.fromEntries(children.map((c) => [c.step, c.output])) as Partial<StepOutputs>;
+      }
+      return this.analysis.run(step, { text, locale, name, previous });
+    };
     try {
-      const result = await Promise.race([this.analysis.run(step, { text, locale, name, previous }), timeout]);
+      const result = await Promise.race([work(), timeout]);
       await job.updateProgress(100);
       stepsProcessed.inc({ step, provider: result.provider, outcome: 'completed' });
       return { ...result, worker: String(process.pid) };

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { RoutingKey } from '@statex/contracts';
 import { OutboxService } from '@statex/messaging';
+import { withLogContext } from '@statex/observability';
 import { ChannelSender, DeliveryError, RenderedMessage } from '../channels/channel.types';
 import { EmailChannel } from '../channels/email.channel';
 import { TelegramChannel } from '../channels/telegram.channel';
@@ -66,6 +67,11 @@ export class DeliveryProcessor {
     const n = await this.notifications.findById(job.notificationId);
     // A job of an earlier run or hop, or for a settled notification, has nothing to do.
     if (!n || n.generation !== job.generation || n.hop !== job.hop || !['queued', 'sending'].includes(n.status)) return;
+    // Every log line of the delivery carries the journey's correlation id.
+    return withLogContext({ correlationId: n.correlationId ?? undefined, notificationId: n.id }, () => this.deliver(n, attemptsMade, maxAttempts));
+  }
+
+  private async deliver(n: Notification, attemptsMade: number, maxAttempts: number): Promise<void> {
     const target = n.route[n.hop];
     const sender = this.senders[target.channel];
 
