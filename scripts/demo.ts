@@ -78,13 +78,17 @@ async function main(): Promise<void> {
   await until('ai.analysis.completed', async () => events.find((e) => e.key === 'ai.analysis.completed' && e.correlationId === accepted.id));
   const analyzed = await until('status analyzed', async () => {
     const body = await view();
-    return body.status === 'analyzed' ? body : undefined;
+    return body.analysis && body.timeline.some((t) => t.status === 'analyzed') ? body : undefined;
   });
   step(`event         ai.analysis.completed: ${analyzed.analysis?.category} (${Math.round((analyzed.analysis?.confidence ?? 0) * 100)}%)`);
 
   const results = await until('the results message', async () => (await inbox()).find((m) => m.subject.includes(accepted.id) && !m.subject.startsWith('We received')));
   step(`email         "${results.subject}"`);
-  step(`status        analyzed (timeline: ${analyzed.timeline.map((t) => t.status).join(' → ')})`);
+  const answered = await until('status answered', async () => {
+    const body = await view();
+    return body.status === 'answered' ? body : undefined;
+  });
+  step(`status        answered (timeline: ${answered.timeline.map((t) => t.status).join(' → ')})`);
 
   console.log(`\nJourney complete in ${Date.now() - started} ms.`);
   await connection.close();

@@ -212,6 +212,16 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
     expect(view.analysis).toMatchObject({ workflowId, summary: 'An e-shop with payments.', category: 'e-commerce', confidence: 0.87, proposal: 'A proposal.' });
     expect(view.timeline.map((t: { status: string }) => t.status)).toEqual(['received', 'analyzing', 'analyzed', 'acknowledged']);
     expect(view.timeline[2].note).toBe('e-commerce (87%)');
+
+    // The results message reached the lead: answered. A failed one is recorded and moves nothing back.
+    await probe.publish(RoutingKey.NotificationFailed, { notificationId: randomUUID(), correlationId: body.id, channel: 'telegram', template: 'analysis-results', recipient: '1', reason: 'blocked', failedAt: new Date().toISOString() }, { correlationId: body.id });
+    await probe.publish(RoutingKey.NotificationSent, { notificationId: randomUUID(), correlationId: body.id, channel: 'email', template: 'analysis-results', recipient: lead.email, sentAt: new Date().toISOString() }, { correlationId: body.id });
+    const answered = await waitFor(async () => {
+      const res = await http.get(`/api/submissions/${body.id}`);
+      return res.body.timeline.length === 6 && res.body;
+    }, { what: 'six timeline entries' });
+    expect(answered.status).toBe('answered');
+    expect(answered.timeline.map((t: { status: string }) => t.status).slice(4).sort()).toEqual(['answer_failed', 'answered']);
   });
 
   it('serves health, metrics and the OpenAPI document', async () => {

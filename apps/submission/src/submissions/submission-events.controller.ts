@@ -1,26 +1,32 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AiAnalysisCompletedEvent, AiAnalysisFailedEvent, AiAnalysisStartedEvent, NotificationFailedEvent, NotificationSentEvent, RoutingKey } from '@statex/contracts';
+import { AiAnalysisCompletedEvent, AiAnalysisFailedEvent, AiAnalysisStartedEvent, NotificationFailedEvent, NotificationSentEvent, RoutingKey, SubmissionStatus } from '@statex/contracts';
 import { EventContext } from '@statex/messaging';
 import { SubmissionService } from './submission.service';
 
-const ACKNOWLEDGEMENT = 'acknowledgement';
+/** The journey's messages to the lead, and the status each moves the submission to when sent or failed for good. */
+const LEAD_MESSAGES: Record<string, { sent: SubmissionStatus; failed: SubmissionStatus }> = {
+  acknowledgement: { sent: 'acknowledged', failed: 'acknowledgement_failed' },
+  'analysis-results': { sent: 'answered', failed: 'answer_failed' },
+};
 
-/** The lead's status follows the journey's events. */
+/** The lead's status follows the journey's events: received → acknowledged → analyzing → analyzed → answered. */
 @Controller()
 export class SubmissionEventsController {
   constructor(private readonly submissions: SubmissionService) {}
 
   @EventPattern(RoutingKey.NotificationSent)
   async onNotificationSent(@Payload() event: NotificationSentEvent, @Ctx() ctx: EventContext): Promise<void> {
-    if (event.template !== ACKNOWLEDGEMENT || !event.correlationId) return;
-    await this.submissions.recordStatus(ctx, event.correlationId, 'acknowledged', new Date(event.sentAt), `${event.channel} to ${event.recipient}`);
+    const statuses = LEAD_MESSAGES[event.template];
+    if (!statuses || !event.correlationId) return;
+    await this.submissions.recordStatus(ctx, event.correlationId, statuses.sent, new Date(event.sentAt), `${event.channel} to ${event.recipient}`);
   }
 
   @EventPattern(RoutingKey.NotificationFailed)
   async onNotificationFailed(@Payload() event: NotificationFailedEvent, @Ctx() ctx: EventContext): Promise<void> {
-    if (event.template !== ACKNOWLEDGEMENT || !event.correlationId) return;
-    await this.submissions.recordStatus(ctx, event.correlationId, 'acknowledgement_failed', new Date(event.failedAt), `${event.channel}: ${event.reason}`);
+    const statuses = LEAD_MESSAGES[event.template];
+    if (!statuses || !event.correlationId) return;
+    await this.submissions.recordStatus(ctx, event.correlationId, statuses.failed, new Date(event.failedAt), `${event.channel}: ${event.reason}`);
   }
 
   @EventPattern(RoutingKey.AiAnalysisStarted)

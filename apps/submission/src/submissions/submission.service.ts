@@ -22,7 +22,8 @@ const STATUS_RANK: Record<SubmissionStatus, number> = {
   analyzing: 3,
   analysis_failed: 4,
   analyzed: 5,
-  answered: 6,
+  answer_failed: 6,
+  answered: 7,
 };
 
 export interface Accepted {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '../contact-channel';
 
-export const SUBMISSION_STATUSES = ['received', 'acknowledged', 'acknowledgement_failed', 'analyzing', 'analyzed', 'analysis_failed', 'answered'] as const;
+export const SUBMISSION_STATUSES = ['received', 'acknowledged', 'acknowledgement_failed', 'analyzing', 'analyzed', 'analysis_failed', 'answer_failed', 'answered'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
 export class SubmissionAcceptedDto {
