@@ -57,6 +57,16 @@ describe('notification service: SIGKILL during a burst of 100', () => {
     await sleep(500);
     const duplicates = smtp.messages.length - new Set(smtp.messages.map((m) => m.messageId)).size;
     expect(duplicates).toBeLessThanOrEqual(5);
+    // Each one sent twice is on record: its first send was interrupted before its outcome was stored.
+    const twice = [...new Set(smtp.messages.map((m) => m.messageId).filter((id, i, all) => all.indexOf(id) !== i))].map((id) => id!.slice(1, -'@statex>'.length));
+    if (twice.length > 0) {
+      const flagged = await queryDatabase<{ id: string }>(
+        `${namespace}_notification`,
+        `SELECT DISTINCT notification_id AS id FROM notification_attempts WHERE error LIKE 'interrupted:%' AND notification_id::text = ANY($1)`,
+        [twice],
+      );
+      expect(flagged.map((r) => r.id).sort()).toEqual([...twice].sort());
+    }
     await waitFor(
       async () => {
         const rows = await queryDatabase<{ status: string; n: number }>(`${namespace}_notification`, 'SELECT status, count(*)::int AS n FROM notifications GROUP BY status');

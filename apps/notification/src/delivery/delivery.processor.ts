@@ -73,6 +73,16 @@ export class DeliveryProcessor {
 
   private async deliver(n: Notification, attemptsMade: number, maxAttempts: number): Promise<void> {
     const target = n.route[n.hop];
+    if (n.status === 'sending') {
+      // Recorded as sending, never as sent or failed: the last attempt stopped mid-send (a crash).
+      // The provider may have the message already and none of them can be asked, so it is sent
+      // again (email keeps its Message-ID, so a mail client shows one) and the risk is on record.
+      const interrupted = 'interrupted: the previous attempt stopped mid-send; sending again, the recipient may get this twice';
+      await this.notifications.transaction((m) =>
+        this.notifications.addAttempt(m, { notificationId: n.id, at: new Date(), channel: target.channel, recipient: target.recipient, outcome: 'failed', error: interrupted }, false),
+      );
+      this.logger.warn({ notificationId: n.id, channel: target.channel }, interrupted);
+    }
     const sender = this.senders[target.channel];
 
     let providerMessageId: string;
