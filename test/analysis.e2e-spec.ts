@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,23 +148,63 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     await orchestrator.http.post(`/api/workflows/${rerun.body.id}/cancel`).expect(409);
   });
 
-  it('a step that outlives its timeout is retried, then fails the workflow with the reason', async () => {
+  it('a model slower than the step allows: local answers within the step, and the workflow records the fallback', async () => {
+    await stopWorker();
     const slowModel = new ChatCompletionsStandIn(() => '{}');
-    slowModel.delayMs = 2000;
+    slowModel.delayMs = 3000;
     await slowModel.start();
     const slowWorker = await startServiceForTest(
       aiWorkerService,
-      testEnv(AiWorkerEnv, namespace, { AI_PROVIDER: 'openai', AI_BASE_URL: `${slowModel.url}/v1`, AI_API_KEY: 'k', AI_TIMEOUT_MS: 10_000, AI_STEP_TIMEOUT_MS: 300 }),
+      testEnv(AiWorkerEnv, namespace, { AI_PROVIDER: 'openai', AI_BASE_URL: `${slowModel.url}/v1`, AI_API_KEY: 'k', AI_TIMEOUT_MS: 10_000, AI_STEP_TIMEOUT_MS: 1000 }),
       { consume: false },
     );
     try {
-      const event = requestCreated('We need dashboards for our sales data.');
+      const event = requestCreated('We need dashboards and KPI reports for our sales data.');
       await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
-      const failed = await probe.waitForEvent(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId, 15_000);
-      expect(failed.payload.reason).toMatch(/failed after 2 attempt\(s\): step \w+ timed out after 300 ms/);
+      const completed = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId, 20_000);
+      expect(completed.payload.category).toBe('data-analytics');
+      const [workflow] = await workflowsOf(event.submissionId);
+      for (const step of workflow.steps) {
+        expect(step).toMatchObject({ status: 'completed', attempts: 1, provider: 'local', fallback: { from: 'openai', reason: expect.stringContaining("no answer within") } });
+        expect(step.durationMs).toBeLessThan(1000);
+      }
     } finally {
       await slowWorker.app.close();
       await slowModel.stop();
+    }
+  });
+
+  it('a step that outlives its timeout (attachment storage hanging) is retried, then fails the workflow with the reason', async () => {
+    // An S3 endpoint that knows its bucket but never answers a download.
+    const held: ServerResponse[] = [];
+    const hanging = createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.includes('/submissions/')) return void held.push(res);
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const worker = await startServiceForTest(
+      aiWorkerService,
+      testEnv(AiWorkerEnv, namespace, {
+        STORAGE_DRIVER: 's3',
+        S3_ENDPOINT: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+        S3_ACCESS_KEY_ID: 'k',
+        S3_SECRET_ACCESS_KEY: 's',
+        AI_STEP_TIMEOUT_MS: 300,
+      }),
+      { consume: false },
+    );
+    try {
+      const event = requestCreated('We need a website.');
+      event.attachments = [{ id: randomUUID(), fileName: 'brief.txt', contentType: 'text/plain', size: 10 }];
+      await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+      const failed = await probe.waitForEvent(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId, 15_000);
+      expect(failed.payload.reason).toMatch(/failed after 2 attempt\(s\): step \w+ timed out after 300 ms/);
+      expect(held.length).toBeGreaterThan(0);
+    } finally {
+      await worker.app.close();
+      for (const res of held) res.destroy();
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
     }
   });
 

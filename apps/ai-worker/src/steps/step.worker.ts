@@ -44,7 +44,10 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
 
   private async run(job: Job<StepJobData, StepResult>): Promise<StepResult> {
     const { step, locale, name } = job.data;
-    // The timeout covers the whole step: reading the attachments as well as the analysis.
+    // The timeout covers the whole step: reading the attachments as well as the analysis. The
+    // configured provider gets the step's time but a reserve, in which local answers instead.
+    const deadline = Date.now() + this.env.AI_STEP_TIMEOUT_MS;
+    const reserve = Math.min(Math.max(this.env.AI_STEP_TIMEOUT_MS * 0.2, 100), 5000);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`)), this.env.AI_STEP_TIMEOUT_MS);
@@ -58,7 +61,7 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
         const children = Object.values(await job.getChildrenValues<StepResult>());
         previous = Object.fromEntries(children.map((c) => [c.step, c.output])) as Partial<StepOutputs>;
       }
-      return this.analysis.run(step, { text, locale, name, previous });
+      return this.analysis.run(step, { text, locale, name, previous }, deadline - reserve - Date.now());
     };
     try {
       const result = await Promise.race([work(), timeout]);
