@@ -6,6 +6,7 @@ import { StorageModule, storageOptionsFrom } from '@statex/storage';
 import { AiWorkerEnv } from './ai-worker.env';
 import { AnalysisService } from './analysis/analysis.service';
 import { AnalyzeController } from './analysis/analyze.controller';
+import { categoryKeywords } from './analysis/local/lexicon';
 import { LocalProvider } from './analysis/local/local.provider';
 import { AttachmentText } from './steps/attachment-text';
 import { StepWorker } from './steps/step.worker';
@@ -23,7 +24,7 @@ export const aiWorkerService: ServiceDefinition<AiWorkerEnv> = {
         StorageModule.forRoot(storageOptionsFrom(env)),
       ],
       controllers: [AnalyzeController],
-      providers: [{ provide: LocalProvider, useFactory: () => new LocalProvider(env.AI_CATEGORIES.split(',')) }, AnalysisService, StepWorker, AttachmentText],
+      providers: [{ provide: LocalProvider, useFactory: () => new LocalProvider(env.AI_CATEGORIES.split(','), categoryKeywords(env.AI_CATEGORY_KEYWORDS)) }, AnalysisService, StepWorker, AttachmentText],
     })
     class AiWorkerModule {}
     return AiWorkerModule;

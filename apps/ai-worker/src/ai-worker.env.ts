@@ -52,4 +52,14 @@ export class AiWorkerEnv extends WithStorageEnv(BaseEnv) {
   /** The agency's service list; `other` is always added. */
   @Matches(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, { message: 'AI_CATEGORIES must be a comma-separated list of lowercase names' })
   AI_CATEGORIES = 'website,e-commerce,mobile-app,ai-automation,data-analytics,integration,consulting';
+
+  /**
+   * Keywords that point the local provider at a category, for services beyond the default list (or
+   * more words for one in it): `category:word|phrase|word;category:…`. A keyword also matches the
+   * words it begins (`vulnerab` matches vulnerability), without diacritics.
+   */
+  @Matches(/^$|^[a-z0-9-]+:[^;:|]+(\|[^;:|]+)*(;[a-z0-9-]+:[^;:|]+(\|[^;:|]+)*)*$/, {
+    message: 'AI_CATEGORY_KEYWORDS must look like "cybersecurity:security audit|pentest;hosting:hosting|server"',
+  })
+  AI_CATEGORY_KEYWORDS = '';
 }

@@ -34,6 +34,13 @@ export class AnalysisService {
             categories: env.AI_CATEGORIES.split(','),
           })
         : local;
+    const unknown = local.unknownCategories();
+    if (unknown.length > 0) {
+      const problem = `AI_CATEGORIES names ${unknown.join(', ')}, for which the local provider has no keywords: add them in AI_CATEGORY_KEYWORDS`;
+      // With local as the provider such a category could never be chosen; as the fallback it only narrows the choice.
+      if (this.primary === local) throw new Error(problem);
+      this.logger.warn(problem);
+    }
   }
 
   /**

@@ -54,3 +54,17 @@ export const ENGLISH_HINTS = /\b(the|and|we|our|need|want|with|for|is|are|you|pl
 export function foldDiacritics(text: string): string {
   return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }
+
+/** `AI_CATEGORY_KEYWORDS` ("category:word|phrase;…") as lexicon entries, each keyword naming its service outright. */
+export function categoryKeywords(spec: string): Record<string, [RegExp, number][]> {
+  const lexicon: Record<string, [RegExp, number][]> = {};
+  for (const entry of spec.split(';').filter(Boolean)) {
+    const [category, words] = entry.split(':');
+    const alternatives = words
+      .split('|')
+      .map((w) => foldDiacritics(w.trim()).replace(/[.*+?^${}()[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'))
+      .filter(Boolean);
+    (lexicon[category] ??= []).push([new RegExp(`\\b(${alternatives.join('|')})\\w*`), 2]);
+  }
+  return lexicon;
+}

@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadEnv } from '@statex/config';
+import { AiWorkerEnv } from '../../ai-worker.env';
+import { AnalysisService } from '../analysis.service';
+import { categoryKeywords } from './lexicon';
 import { LocalProvider } from './local.provider';
 
 interface Sample {
@@ -59,6 +63,26 @@ describe('local provider', () => {
     const narrow = new LocalProvider(['website', 'consulting']);
     expect((await narrow.classify('We need an online shop with card payments.')).output.category).toBe('other');
     expect((await narrow.classify('Redesign our homepage, please.')).output.category).toBe('website');
+  });
+
+  it('learns services beyond the default list from AI_CATEGORY_KEYWORDS', async () => {
+    const categories = ['website', 'cybersecurity', 'hosting'];
+    const keywords = categoryKeywords('cybersecurity:penetration|security audit|zranitelnost;hosting:hosting|servery|uptime');
+    const agency = new LocalProvider(categories, keywords);
+    expect(agency.unknownCategories()).toEqual([]);
+    expect((await agency.classify('We need a penetration test and a security audit of our systems.')).output.category).toBe('cybersecurity');
+    expect((await agency.classify('Hledáme správu serverů a hosting s garancí uptime.')).output.category).toBe('hosting');
+    expect((await agency.classify('Redesign our homepage, please.')).output.category).toBe('website');
+    expect(new LocalProvider(categories).unknownCategories()).toEqual(['cybersecurity', 'hosting']);
+  });
+
+  it('refuses, as the provider, a service list it could never choose from; as the fallback it warns', () => {
+    const env = (vars: Record<string, string>) => loadEnv(AiWorkerEnv, { ENV_FILE: '/nonexistent', ...vars });
+    expect(() => new AnalysisService(new LocalProvider(['website', 'cybersecurity']), env({ AI_CATEGORIES: 'website,cybersecurity' }))).toThrow(
+      'AI_CATEGORIES names cybersecurity, for which the local provider has no keywords: add them in AI_CATEGORY_KEYWORDS',
+    );
+    expect(() => new AnalysisService(new LocalProvider(['website', 'cybersecurity']), env({ AI_CATEGORIES: 'website,cybersecurity', AI_PROVIDER: 'openai' }))).not.toThrow();
+    expect(() => env({ AI_CATEGORY_KEYWORDS: 'cybersecurity' })).toThrow('AI_CATEGORY_KEYWORDS must look like');
   });
 
   it('drafts a proposal in the lead’s language from what it found', async () => {

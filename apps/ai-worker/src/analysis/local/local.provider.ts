@@ -18,8 +18,23 @@ export class LocalProvider implements AnalysisProvider {
   readonly name = 'local';
   private readonly nlp: WinkMethods = winkNLP(model);
 
-  /** @param categories the services to choose from (`AI_CATEGORIES`); `other` when none fits. */
-  constructor(private readonly categories: string[] = Object.keys(CATEGORY_LEXICON)) {}
+  private readonly lexicon: Record<string, [RegExp, number][]>;
+
+  /**
+   * @param categories the services to choose from (`AI_CATEGORIES`); `other` when none fits.
+   * @param keywords more keywords per category (`AI_CATEGORY_KEYWORDS`), for services beyond the built-in lexicon.
+   */
+  constructor(
+    private readonly categories: string[] = Object.keys(CATEGORY_LEXICON),
+    keywords: Record<string, [RegExp, number][]> = {},
+  ) {
+    this.lexicon = Object.fromEntries(categories.map((c) => [c, [...(CATEGORY_LEXICON[c] ?? []), ...(keywords[c] ?? [])]]));
+  }
+
+  /** Configured categories this provider has no words for, so can never choose. */
+  unknownCategories(): string[] {
+    return this.categories.filter((c) => c !== 'other' && this.lexicon[c].length === 0);
+  }
 
   async extract(text: string): Promise<ProviderAnswer<ExtractOutput>> {
     const its = this.nlp.its;
@@ -50,8 +65,7 @@ export class LocalProvider implements AnalysisProvider {
   async classify(text: string): Promise<ProviderAnswer<ClassifyOutput>> {
     const folded = foldDiacritics(text);
     const scores: Record<string, number> = {};
-    for (const [category, patterns] of Object.entries(CATEGORY_LEXICON)) {
-      if (!this.categories.includes(category)) continue;
+    for (const [category, patterns] of Object.entries(this.lexicon)) {
       let score = 0;
       for (const [pattern, weight] of patterns) {
         const matches = folded.match(new RegExp(pattern.source, 'g'));
