@@ -25,11 +25,13 @@ function startWorkers(count: number, prefix: string): ChildProcess[] {
   );
 }
 
-async function waitReady(count: number): Promise<void> {
+async function waitReady(count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < count; i++) {
     for (;;) {
       const ok = await fetch(`http://127.0.0.1:${18100 + i}/health/ready`).then((r) => r.ok).catch(() => false);
       if (ok) break;
+      if (Date.now() > deadline) throw new Error(`ai-worker on port ${18100 + i} was not ready within ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -44,8 +46,14 @@ async function run(workers: number): Promise<number> {
   try {
     await waitReady(workers);
     await events.waitUntilReady();
+    // Every job ends, completed or failed; a failure stops the run rather than skewing it, and a
+    // run that stalls gives up after ten minutes.
     let done = 0;
-    const finished = new Promise<void>((resolveDone) => events.on('completed', () => ++done === JOBS && resolveDone()));
+    const finished = new Promise<void>((resolveDone, reject) => {
+      events.on('completed', () => ++done === JOBS && resolveDone());
+      events.on('failed', ({ jobId, failedReason }) => reject(new Error(`job ${jobId} failed: ${failedReason}`)));
+      setTimeout(() => reject(new Error(`only ${done} of ${JOBS} jobs completed in 10 minutes`)), 600_000).unref();
+    });
     const started = process.hrtime.bigint();
     await queue.addBulk(
       Array.from({ length: JOBS }, (_, i) => ({
@@ -75,4 +83,7 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-void main();
+main().catch((error: Error) => {
+  console.error(`Benchmark failed: ${error.message}`);
+  process.exit(1);
+});
