@@ -13,6 +13,7 @@ import {
   waitFor,
   WhatsAppCloudApiStandIn,
 } from '@statex/testing';
+import { DeliveryQueues } from '../src/delivery/delivery.queues';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 
@@ -80,10 +81,12 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
   it('telegram: a 429 pauses the whole channel for retry_after, then the messages go', async () => {
     telegram.answerNext(TelegramBotApiStandIn.tooManyRequests(2));
     const res = await send({ channel: 'telegram', recipient: '555002' }).expect(202);
+    const telegramQueue = service.app.get(DeliveryQueues).queues.get('telegram')!;
     const limited = await waitFor(async () => {
       const view = (await service.http.get(`/api/notifications/${res.body.id}`)).body;
-      return view.attempts.length > 0 && view;
-    }, { what: 'the 429 attempt' });
+      // The channel's cooldown is set (the normal limiter's windows last at most a second).
+      return view.attempts.length > 0 && (await telegramQueue.getRateLimitTtl()) > 1000 && view;
+    }, { what: 'the 429 attempt and the channel cooldown', intervalMs: 50 });
     // Another message for the same bot, queued during the cooldown, waits it out too.
     const other = await send({ channel: 'telegram', recipient: '555012' }).expect(202);
     const [view, otherView] = await Promise.all([settled(res.body.id), settled(other.body.id)]);
