@@ -58,7 +58,7 @@ export class AiWorkerEnv extends WithStorageEnv(BaseEnv) {
    * more words for one in it): `category:word|phrase|word;category:…`. A keyword also matches the
    * words it begins (`vulnerab` matches vulnerability), without diacritics.
    */
-  @Matches(/^$|^[a-z0-9-]+:[^;:|]+(\|[^;:|]+)*(;[a-z0-9-]+:[^;:|]+(\|[^;:|]+)*)*$/, {
+  @Matches(/^$|^[a-z0-9-]+:\s*[^;:|\s][^;:|]*(\|\s*[^;:|\s][^;:|]*)*(;[a-z0-9-]+:\s*[^;:|\s][^;:|]*(\|\s*[^;:|\s][^;:|]*)*)*$/, {
     message: 'AI_CATEGORY_KEYWORDS must look like "cybersecurity:security audit|pentest;hosting:hosting|server"',
   })
   AI_CATEGORY_KEYWORDS = '';

@@ -79,7 +79,7 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
   });
 
   it('telegram: a 429 pauses the whole channel for retry_after, then the messages go', async () => {
-    telegram.answerNext(TelegramBotApiStandIn.tooManyRequests(2));
+    telegram.answerNext(TelegramBotApiStandIn.tooManyRequests(3));
     const res = await send({ channel: 'telegram', recipient: '555002' }).expect(202);
     const telegramQueue = service.app.get(DeliveryQueues).queues.get('telegram')!;
     const limited = await waitFor(async () => {
@@ -93,9 +93,17 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     expect(view.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'sent']);
     expect(view.attempts[0].error).toContain('429');
     const cooldownFrom = Date.parse(limited.attempts[0].at);
-    expect(Date.parse(view.attempts[1].at) - cooldownFrom).toBeGreaterThanOrEqual(1900);
-    expect(Date.parse(otherView.sentAt) - cooldownFrom).toBeGreaterThanOrEqual(1900);
+    expect(Date.parse(view.attempts[1].at) - cooldownFrom).toBeGreaterThanOrEqual(2900);
+    expect(Date.parse(otherView.sentAt) - cooldownFrom).toBeGreaterThanOrEqual(2900);
     expect(otherView.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['sent']);
+  });
+
+  it('telegram: a bot that keeps answering 429 still ends after its last attempt', async () => {
+    telegram.answerNext(...Array.from({ length: 4 }, () => TelegramBotApiStandIn.tooManyRequests(1)));
+    const res = await send({ channel: 'telegram', recipient: '555020' }).expect(202);
+    const view = await settled(res.body.id, 'failed');
+    expect(view.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(view.attempts.every((a: { error: string }) => a.error.includes('429'))).toBe(true);
   });
 
   it('telegram: the channel’s rate limit spaces a burst out', async () => {

@@ -49,13 +49,12 @@ export class WorkflowRepository {
 
   /** Records what the queue says of a step, only while its workflow runs (an ended workflow's steps stay as they ended). */
   async syncStep(workflowId: string, step: AnalysisStep, changes: Partial<WorkflowStepRecord>): Promise<void> {
-    await this.dataSource.manager
-      .createQueryBuilder()
-      .update(WorkflowStepRecord)
-      .set(changes as QueryDeepPartialEntity<WorkflowStepRecord>)
-      .where('workflow_id = :workflowId AND step = :step', { workflowId, step })
-      .andWhere("EXISTS (SELECT 1 FROM workflows w WHERE w.id = :workflowId AND w.status = 'running')")
-      .execute();
+    await this.dataSource.transaction(async (manager) => {
+      // FOR SHARE waits for an end (cancel, fail, complete) being committed and then sees it.
+      const [workflow] = await manager.query(`SELECT status FROM workflows WHERE id = $1 FOR SHARE`, [workflowId]);
+      if (workflow?.status !== 'running') return;
+      await manager.update(WorkflowStepRecord, { workflowId, step }, changes as QueryDeepPartialEntity<WorkflowStepRecord>);
+    });
   }
 
   /** A cancelled workflow's steps that had not completed. */

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
 import type { AnalysisStep, Locale, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
 import type { AnalysisProvider, ProposeInput, ProviderAnswer } from './analysis.provider';
@@ -97,7 +98,8 @@ export class AnalysisService {
         return provider.summarize(input.text, input.locale) as Promise<ProviderAnswer<StepOutputs[S]>>;
       default: {
         const previous = input.previous ?? {};
-        if (!previous.extract || !previous.classify || !previous.summarize) throw new Error('propose needs the results of extract, classify and summarize');
+        // Missing results never arrive by retrying (its workflow ended and took them): no retries.
+        if (!previous.extract || !previous.classify || !previous.summarize) throw new UnrecoverableError('propose needs the results of extract, classify and summarize');
         const proposeInput: ProposeInput = { name: input.name, locale: input.locale, extract: previous.extract, classify: previous.classify, summarize: previous.summarize };
         return provider.propose(proposeInput) as Promise<ProviderAnswer<StepOutputs[S]>>;
       }

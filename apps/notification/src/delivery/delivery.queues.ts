@@ -10,6 +10,9 @@ import { DeliveryProcessor, DeliveryJob } from './delivery.processor';
 export const QUEUED_CHANNELS = ['email', 'telegram', 'whatsapp'] as const;
 export type QueuedChannel = (typeof QUEUED_CHANNELS)[number];
 
+/** The longest a provider's retry_after pauses a channel before the next try (a flood ban may ask for hours). */
+export const CHANNEL_COOLDOWN_CAP_MS = 60_000;
+
 /** Exponential backoff with jitter (between half and all of the doubled delay), capped at ten minutes. */
 export function backoffDelay(attemptsMade: number, baseMs: number): number {
   const ceiling = Math.min(baseMs * 2 ** Math.max(attemptsMade - 1, 0), 10 * 60_000);
@@ -68,13 +71,17 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
     for (const channel of QUEUED_CHANNELS) {
       const queue = this.queues.get(channel)!;
       const deliver = async (job: Job<DeliveryJob>) => {
+        // A job put back by a channel cooldown keeps its attemptsMade; every start counts, so a
+        // provider that keeps answering 429 still ends in the fallback after the last attempt.
+        const attemptsMade = Math.max(job.attemptsMade, job.attemptsStarted - 1);
         try {
-          await this.processor.process(job.data, job.attemptsMade, this.env.NOTIFICATION_MAX_ATTEMPTS);
+          await this.processor.process(job.data, attemptsMade, this.env.NOTIFICATION_MAX_ATTEMPTS);
         } catch (error) {
           // The provider said when to come back (Telegram's 429 retry_after): the limit is the bot's or
-          // the number's, not the message's, so the whole channel waits (every process on this queue).
+          // the number's, not the message's, so the whole channel waits (every process on this queue),
+          // at most CHANNEL_COOLDOWN_CAP_MS at a time.
           if (error instanceof DeliveryError && error.retryAfterMs !== undefined) {
-            await worker.rateLimit(error.retryAfterMs);
+            await worker.rateLimit(Math.min(error.retryAfterMs, CHANNEL_COOLDOWN_CAP_MS));
             throw Worker.RateLimitError();
           }
           throw error;

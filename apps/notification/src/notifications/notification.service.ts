@@ -43,6 +43,7 @@ export class NotificationService {
     if (!this.renderer.has(request.template)) {
       throw new BadRequestException(`template "${request.template}" does not exist; available: ${this.renderer.names().join(', ')}`);
     }
+    if (request.route.length === 0) throw new BadRequestException('no channel has a usable recipient for this notification');
     for (const hop of request.route) {
       const format = RECIPIENT_FORMATS[hop.channel];
       if (!format.pattern.test(hop.recipient)) throw new BadRequestException(`recipient for channel ${hop.channel} must be ${format.description}`);

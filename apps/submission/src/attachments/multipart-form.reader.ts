@@ -87,7 +87,8 @@ export class MultipartFormReader {
       const code = (error as { code?: string }).code;
       if (code === 'FST_FILES_LIMIT') throw new PayloadTooLargeException(`At most ${this.env.ATTACHMENT_MAX_FILES} attachments are accepted`);
       if (code === 'FST_REQ_FILE_TOO_LARGE') throw new PayloadTooLargeException(`An attachment is larger than ${maxMb} MB`);
-      if (error instanceof HttpException || (error as { syscall?: string }).syscall) throw error; // ours, or the disk's
+      // Ours, the disk's, or a bug: not the client's fault.
+      if (error instanceof HttpException || (error as { syscall?: string }).syscall || error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) throw error;
       // The parser's own errors (no boundary, a body cut short, a malformed part) are the client's.
       const status = (error as { statusCode?: number }).statusCode;
       if (status && status >= 400 && status < 500) throw new HttpException((error as Error).message, status);

@@ -16,6 +16,8 @@ describe('CreateSubmissionDto', () => {
 
   it('names each missing or invalid field', async () => {
     expect(await problems({ email: 'nope', message: 'x'.repeat(10_001), contactChannel: 'fax' })).toEqual(['contactChannel', 'email', 'message', 'name']);
+    // Valid by RFC 5322 but not deliverable by the notification service: refused here, not lost later.
+    expect(await problems({ ...lead, email: '"jana novak"@example.com' })).toEqual(['email']);
   });
 
   it('requires the contact of the chosen channel, in the form its channel can use', async () => {

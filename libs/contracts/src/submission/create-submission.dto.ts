@@ -17,6 +17,7 @@ export class CreateSubmissionDto {
   @ApiProperty({ example: 'jana@example.com' })
   @Transform(trim)
   @IsEmail({}, { message: 'email must be a valid email address' })
+  @Matches(RECIPIENT_FORMATS.email.pattern, { message: 'email must be a valid email address' })
   @MaxLength(320)
   email!: string;
 

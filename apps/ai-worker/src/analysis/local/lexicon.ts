@@ -64,6 +64,7 @@ export function categoryKeywords(spec: string): Record<string, [RegExp, number][
       .split('|')
       .map((w) => foldDiacritics(w.trim()).replace(/[.*+?^${}()[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'))
       .filter(Boolean);
+    if (alternatives.length === 0) throw new Error(`AI_CATEGORY_KEYWORDS gives ${category} no keywords`);
     (lexicon[category] ??= []).push([new RegExp(`\\b(${alternatives.join('|')})\\w*`), 2]);
   }
   return lexicon;

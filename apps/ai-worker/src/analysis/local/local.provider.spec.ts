@@ -83,6 +83,9 @@ describe('local provider', () => {
     );
     expect(() => new AnalysisService(new LocalProvider(['website', 'cybersecurity']), env({ AI_CATEGORIES: 'website,cybersecurity', AI_PROVIDER: 'openai' }))).not.toThrow();
     expect(() => env({ AI_CATEGORY_KEYWORDS: 'cybersecurity' })).toThrow('AI_CATEGORY_KEYWORDS must look like');
+    expect(() => env({ AI_CATEGORY_KEYWORDS: 'hosting: ' })).toThrow('AI_CATEGORY_KEYWORDS must look like');
+    expect(() => env({ AI_CATEGORY_KEYWORDS: 'hosting:server| ' })).toThrow('AI_CATEGORY_KEYWORDS must look like');
+    expect(env({ AI_CATEGORY_KEYWORDS: 'cybersecurity: security audit|pentest;hosting:uptime' }).AI_CATEGORY_KEYWORDS).toContain('security audit');
   });
 
   it('drafts a proposal in the lead’s language from what it found', async () => {
