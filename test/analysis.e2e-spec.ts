@@ -38,7 +38,7 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     await probe.start();
     orchestrator = await startServiceForTest(
       aiOrchestratorService,
-      testEnv(AiOrchestratorEnv, namespace, { AI_ORCHESTRATOR_POLL_MS: 100, AI_STEP_ATTEMPTS: 2, AI_STEP_BACKOFF_MS: 100, AI_WORKFLOW_TIMEOUT_MS: 4000 }),
+      testEnv(AiOrchestratorEnv, namespace, { AI_ORCHESTRATOR_POLL_MS: 100, AI_STEP_ATTEMPTS: 2, AI_STEP_BACKOFF_MS: 100, AI_WORKFLOW_TIMEOUT_MS: 4000, AI_WORKFLOW_QUEUE_TIMEOUT_MS: 6000 }),
     );
   });
 
@@ -124,11 +124,24 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     }
   });
 
+  it('a workflow waiting in a busy queue longer than the workflow timeout still runs once a worker comes', async () => {
+    await stopWorker();
+    const event = requestCreated('We need a mobile app for iOS and Android.');
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    await probe.waitForEvent(RoutingKey.AiAnalysisStarted, (m) => m.payload.submissionId === event.submissionId);
+    await sleep(4500); // past AI_WORKFLOW_TIMEOUT_MS (4 s), within AI_WORKFLOW_QUEUE_TIMEOUT_MS (6 s)
+    expect(probe.messages(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId)).toEqual([]);
+    await startWorker();
+    const completed = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId, 15_000);
+    expect(completed.payload.category).toBe('mobile-app');
+    await stopWorker();
+  });
+
   it('a workflow nobody works on fails after its timeout instead of hanging; a running one can be cancelled', async () => {
     const event = requestCreated('Integrate our ERP with the e-shop via API.');
     await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
     const failed = await probe.waitForEvent(RoutingKey.AiAnalysisFailed, (m) => m.payload.submissionId === event.submissionId, 15_000);
-    expect(failed.payload.reason).toContain('timed out after 4 s waiting for extract, classify, summarize, propose');
+    expect(failed.payload.reason).toContain('no ai-worker started it within 6 s (waiting for extract, classify, summarize, propose)');
     // Its steps left the queue with it: nothing is left for a worker to pick up later.
     const queue = new Queue(AI_STEPS_QUEUE, { connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, prefix: namespace });
     try {

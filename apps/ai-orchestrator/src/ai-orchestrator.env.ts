@@ -21,11 +21,21 @@ export class AiOrchestratorEnv extends DatabaseEnv {
   @Min(10)
   AI_STEP_BACKOFF_MS: number = 1000;
 
-  /** A workflow still running after this long fails with a reason (no worker, a stuck step…), never hangs. */
+  /** A workflow still running this long after its first step started fails with a reason (a stuck step…), never hangs. */
   @NumberFromEnv()
   @IsInt()
   @Min(1000)
   AI_WORKFLOW_TIMEOUT_MS: number = 300_000;
+
+  /**
+   * A workflow none of whose steps a worker has started after this long fails (no ai-worker
+   * running?). Waiting in a busy queue does not count against AI_WORKFLOW_TIMEOUT_MS, so a burst
+   * of leads is analysed late rather than not at all.
+   */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1000)
+  AI_WORKFLOW_QUEUE_TIMEOUT_MS: number = 3_600_000;
 
   /** How often step states are read from the queue into PostgreSQL. */
   @NumberFromEnv()

@@ -113,7 +113,9 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       } catch (error) {
         // One workflow's trouble must not hold up the others, nor keep its own timeout from ending it.
         this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${(error as Error).message}`);
-        if (this.timedOut(workflow)) await this.fail(workflow, `timed out after ${Math.round(this.env.AI_WORKFLOW_TIMEOUT_MS / 1000)} s; last error: ${(error as Error).message}`);
+        // Without the queue's view, the longest a workflow may legitimately take bounds it.
+        const limit = this.env.AI_WORKFLOW_QUEUE_TIMEOUT_MS + this.env.AI_WORKFLOW_TIMEOUT_MS;
+        if (Date.now() - workflow.startedAt.getTime() > limit) await this.fail(workflow, `timed out after ${Math.round(limit / 1000)} s; last error: ${(error as Error).message}`);
       }
     }
   }
@@ -123,6 +125,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     const results: Partial<{ [S in AnalysisStep]: StepResult<S> }> = {};
     const failures: string[] = [];
     let missing = 0;
+    let firstStart: number | undefined;
     // propose is read first: BullMQ fails a parent in the same script as its failing child, so a
     // propose seen failed here means the failed child is seen too, with the reason worth reporting.
     for (const step of [...ANALYSIS_STEPS].reverse()) {
@@ -132,6 +135,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
         continue;
       }
       const { state, job } = snapshot;
+      if (job.processedOn) firstStart = Math.min(firstStart ?? job.processedOn, job.processedOn);
       const status: StepStatus = state === 'completed' ? 'completed' : state === 'failed' ? 'failed' : state === 'active' ? 'active' : 'pending';
       const result = state === 'completed' ? (job.returnvalue as StepResult) : undefined;
       if (result) (results as Record<string, StepResult>)[step] = result;
@@ -160,17 +164,19 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       // Committed but never launched (the process died in between, or Redis lost its jobs): launch
       // now, unless it ended meanwhile (a cancel); job ids make a second launch add nothing.
       if ((await this.workflows.findById(workflow.id))?.status === 'running') await this.steps.launch(workflow);
-      if (!this.timedOut(workflow)) return;
     }
     if (failures.length) return this.fail(workflow, failures[0]);
     if (results.propose && results.extract && results.classify && results.summarize) return this.complete(workflow, results as { [S in AnalysisStep]: StepResult<S> });
-    if (this.timedOut(workflow)) {
-      return this.fail(workflow, `timed out after ${Math.round(this.env.AI_WORKFLOW_TIMEOUT_MS / 1000)} s waiting for ${ANALYSIS_STEPS.filter((s) => !(results as Record<string, unknown>)[s]).join(', ')}`);
+    const waitingFor = ANALYSIS_STEPS.filter((s) => !(results as Record<string, unknown>)[s]).join(', ');
+    const seconds = (ms: number) => Math.round(ms / 1000);
+    if (firstStart === undefined) {
+      // Queued and untouched: a busy queue is waited out, only a queue nobody works on fails it.
+      if (Date.now() - workflow.startedAt.getTime() > this.env.AI_WORKFLOW_QUEUE_TIMEOUT_MS) {
+        return this.fail(workflow, `no ai-worker started it within ${seconds(this.env.AI_WORKFLOW_QUEUE_TIMEOUT_MS)} s (waiting for ${waitingFor})`);
+      }
+    } else if (Date.now() - firstStart > this.env.AI_WORKFLOW_TIMEOUT_MS) {
+      return this.fail(workflow, `timed out ${seconds(this.env.AI_WORKFLOW_TIMEOUT_MS)} s after its first step started, waiting for ${waitingFor}`);
     }
-  }
-
-  private timedOut(workflow: Workflow): boolean {
-    return Date.now() - workflow.startedAt.getTime() > this.env.AI_WORKFLOW_TIMEOUT_MS;
   }
 
   private async complete(workflow: Workflow, results: { [S in AnalysisStep]: StepResult<S> }): Promise<void> {
