@@ -5,6 +5,7 @@ import { AiWorkerEnv } from '../ai-worker.env';
 import type { AnalysisProvider, ProposeInput, ProviderAnswer } from './analysis.provider';
 import { LocalProvider } from './local/local.provider';
 import { OpenAiProvider } from './openai.provider';
+import { within } from './within';
 
 export interface StepInput {
   text: string;
@@ -51,7 +52,8 @@ export class AnalysisService {
   async run<S extends AnalysisStep>(step: S, input: StepInput, budgetMs?: number): Promise<StepResult<S>> {
     const started = Date.now();
     try {
-      const answer = await this.within(this.call(this.primary, step, input), this.primary === this.local ? undefined : budgetMs);
+      const call = this.call(this.primary, step, input);
+      const answer = this.primary === this.local || budgetMs === undefined ? await call : await within(call, budgetMs, `no answer within ${Math.max(0, Math.round(budgetMs))} ms, the step's budget for it`);
       return { step, output: answer.output, provider: this.primary.name, model: answer.model, usage: answer.usage, durationMs: Date.now() - started };
     } catch (error) {
       if (this.primary === this.local) throw error;
@@ -72,20 +74,6 @@ export class AnalysisService {
     const locale = input.locale ?? extract.output.language;
     const propose = await this.run('propose', { ...first, locale, previous: { extract: extract.output, classify: classify.output, summarize: summarize.output } });
     return { extract, classify, summarize, propose };
-  }
-
-  private async within<T>(work: Promise<T>, budgetMs: number | undefined): Promise<T> {
-    if (budgetMs === undefined) return work;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${Math.max(0, Math.round(budgetMs))} ms, the step's budget for it`)), Math.max(0, budgetMs));
-    });
-    work.catch(() => undefined); // answered too late: its own timeout ends it
-    try {
-      return await Promise.race([work, late]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private call<S extends AnalysisStep>(provider: AnalysisProvider, step: S, input: StepInput): Promise<ProviderAnswer<StepOutputs[S]>> {

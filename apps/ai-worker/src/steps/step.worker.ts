@@ -6,6 +6,7 @@ import { withLogContext } from '@statex/observability';
 import { AI_STEPS_QUEUE, StepJobData, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
 import { AnalysisService } from '../analysis/analysis.service';
+import { within } from '../analysis/within';
 import { AttachmentText } from './attachment-text';
 
 const stepsProcessed =
@@ -48,10 +49,6 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
     // configured provider gets the step's time but a reserve, in which local answers instead.
     const deadline = Date.now() + this.env.AI_STEP_TIMEOUT_MS;
     const reserve = Math.min(Math.max(this.env.AI_STEP_TIMEOUT_MS * 0.2, 100), 5000);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`)), this.env.AI_STEP_TIMEOUT_MS);
-    });
     const work = async () => {
       await job.updateProgress(10);
       const text = await this.attachments.fullText(job.data);
@@ -64,15 +61,13 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
       return this.analysis.run(step, { text, locale, name, previous }, deadline - reserve - Date.now());
     };
     try {
-      const result = await Promise.race([work(), timeout]);
+      const result = await within(work(), this.env.AI_STEP_TIMEOUT_MS, `step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`);
       await job.updateProgress(100);
       stepsProcessed.inc({ step, provider: result.provider, outcome: 'completed' });
       return { ...result, worker: String(process.pid) };
     } catch (error) {
       stepsProcessed.inc({ step, provider: this.analysis.primary.name, outcome: 'failed' });
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -89,9 +89,10 @@ export class MultipartFormReader {
       if (code === 'FST_REQ_FILE_TOO_LARGE') throw new PayloadTooLargeException(`An attachment is larger than ${maxMb} MB`);
       // Ours, the disk's, or a bug: not the client's fault.
       if (error instanceof HttpException || (error as { syscall?: string }).syscall || error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) throw error;
-      // The parser's own errors (no boundary, a body cut short, a malformed part) are the client's.
+      // Errors with a 4xx statusCode keep it (the error filter answers with it); the parser's own
+      // errors (no boundary, a body cut short, a malformed part) are the client's.
       const status = (error as { statusCode?: number }).statusCode;
-      if (status && status >= 400 && status < 500) throw new HttpException((error as Error).message, status);
+      if (status && status >= 400 && status < 500) throw error;
       throw new BadRequestException(`Malformed multipart/form-data body: ${(error as Error).message}`);
     }
     return { fields, files, discard };
