@@ -32,7 +32,7 @@ export const notificationService: ServiceDefinition<NotificationEnv> = {
     'Notification delivery over email, Telegram, WhatsApp and LinkedIn (manual tasks): by HTTP or by event, queued per channel, retried, with fallback. Queue dashboard at /queues.',
   env: NotificationEnv,
   port: (env) => env.NOTIFICATION_PORT,
-  configure: (app) => mountQueuesDashboard(app),
+  configure: (app, env) => mountQueuesDashboard(app, env),
   module: (env) => {
     @Module({
       imports: [

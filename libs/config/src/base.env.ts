@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
@@ -20,9 +20,61 @@ export class BaseEnv {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Loopback by default: a service is reachable from other machines only when this says so (compose sets 0.0.0.0). */
   @IsString()
   @IsNotEmpty()
-  HTTP_HOST = '0.0.0.0';
+  HTTP_HOST = '127.0.0.1';
+
+  /** The longest a whole request (an upload included) may take before the server answers 408 and closes. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1000)
+  HTTP_REQUEST_TIMEOUT_MS: number = 120_000;
+
+  /** The longest a client may take to send its request headers (slowloris). */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(500)
+  HTTP_HEADERS_TIMEOUT_MS: number = 10_000;
+
+  /** A connection on which nothing moves for this long is closed (an upload that stopped sending). */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(500)
+  HTTP_IDLE_TIMEOUT_MS: number = 30_000;
+
+  /**
+   * Proxies whose X-Forwarded-For is believed, as addresses or CIDR ranges, comma-separated
+   * (e.g. `127.0.0.1,10.0.0.0/8`). Empty: none, the client address is the socket's.
+   */
+  @Matches(/^$|^[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*$/, { message: 'TRUST_PROXY must be empty or a comma-separated list of addresses or CIDR ranges' })
+  TRUST_PROXY = '';
+
+  /** user-portal, as the services reach it: its JWKS verifies every access token. */
+  @IsUrl({ require_tld: false, require_protocol: true })
+  USER_PORTAL_URL = 'http://127.0.0.1:8006';
+
+  /** The JWKS that access tokens are checked against; empty means `<USER_PORTAL_URL>/.well-known/jwks.json`. */
+  @Matches(/^$|^https?:\/\/.+/, { message: 'AUTH_JWKS_URL must be empty or an http(s) URL' })
+  AUTH_JWKS_URL = '';
+
+  /** The `iss` every access token must carry (user-portal signs with it). */
+  @IsString()
+  @IsNotEmpty()
+  AUTH_ISSUER = 'http://localhost:8006';
+
+  /** The `aud` every access token must carry. */
+  @IsString()
+  @IsNotEmpty()
+  AUTH_AUDIENCE = 'statex';
+
+  /** `/docs` and `/docs-json`: public, staff (an operator or admin token) or off. */
+  @IsIn(['public', 'staff', 'off'])
+  DOCS_ACCESS: 'public' | 'staff' | 'off' = 'public';
+
+  /** `/metrics`: public, staff (an operator, admin or service token) or off. */
+  @IsIn(['public', 'staff', 'off'])
+  METRICS_ACCESS: 'public' | 'staff' | 'off' = 'public';
 
   @Matches(/^amqps?:\/\/.+/, { message: 'RABBITMQ_URL must be an amqp:// or amqps:// URL' })
   RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';

@@ -1,7 +1,7 @@
 import { AiAnalysisCompletedEvent, AiAnalysisFailedEvent, AiAnalysisStartedEvent } from './events/ai.events';
 import { NotificationFailedEvent, NotificationManualPendingEvent, NotificationRequestedEvent, NotificationSentEvent } from './events/notification.events';
 import { RequestCreatedEvent } from './events/request-created.event';
-import { UserRegisteredEvent } from './events/user.events';
+import { UserDeletedEvent, UserPasswordChangedEvent, UserRegisteredEvent, UserVerifiedEvent } from './events/user.events';
 import { RoutingKey } from './routing-keys';
 
 /** Every routing key with the class its payload must validate against. */
@@ -15,6 +15,9 @@ export const EVENT_PAYLOADS = {
   [RoutingKey.AiAnalysisCompleted]: AiAnalysisCompletedEvent,
   [RoutingKey.AiAnalysisFailed]: AiAnalysisFailedEvent,
   [RoutingKey.UserRegistered]: UserRegisteredEvent,
+  [RoutingKey.UserVerified]: UserVerifiedEvent,
+  [RoutingKey.UserPasswordChanged]: UserPasswordChangedEvent,
+  [RoutingKey.UserDeleted]: UserDeletedEvent,
 } as const satisfies Record<RoutingKey, new () => object>;
 
 export type EventPayload<K extends RoutingKey> = InstanceType<(typeof EVENT_PAYLOADS)[K]>;

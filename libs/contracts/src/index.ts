@@ -8,3 +8,4 @@ export * from './events/user.events';
 export * from './submission/create-submission.dto';
 export * from './submission/submission.views';
 export * from './ai/analysis';
+export * from './auth/roles';

@@ -9,6 +9,9 @@ export const RoutingKey = {
   AiAnalysisCompleted: 'ai.analysis.completed',
   AiAnalysisFailed: 'ai.analysis.failed',
   UserRegistered: 'user.registered',
+  UserVerified: 'user.verified',
+  UserPasswordChanged: 'user.password_changed',
+  UserDeleted: 'user.deleted',
 } as const;
 
 export type RoutingKey = (typeof RoutingKey)[keyof typeof RoutingKey];

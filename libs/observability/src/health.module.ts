@@ -1,6 +1,7 @@
 import { Controller, DynamicModule, Get, Inject, Module, Type } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, TerminusModule } from '@nestjs/terminus';
+import { Public } from '@statex/auth';
 
 /** A dependency that `/health/ready` checks: its database, RabbitMQ, Redis… */
 export interface ReadinessCheck {
@@ -11,6 +12,7 @@ export interface ReadinessCheck {
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

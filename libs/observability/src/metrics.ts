@@ -1,12 +1,22 @@
-import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { Controller } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PrometheusController, PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { Public } from '@statex/auth';
 import type { FastifyInstance } from 'fastify';
 import { Histogram, register } from 'prom-client';
+
+/** Public to the route guard; METRICS_ACCESS decides at the edge of the server (see protectPaths). */
+@Public()
+@ApiExcludeController()
+@Controller()
+class MetricsController extends PrometheusController {}
 
 /** `GET /metrics`: process metrics, the HTTP histogram and the messaging counters. */
 export function metricsModule(service: string): DynamicModule {
   return PrometheusModule.register({
     path: '/metrics',
+    controller: MetricsController,
     // Process metrics are per process: register them once even if a test builds two apps.
     defaultMetrics: { enabled: !register.getSingleMetric('process_cpu_user_seconds_total') },
     defaultLabels: { service },

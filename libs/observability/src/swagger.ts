@@ -7,6 +7,7 @@ export function setupSwagger(app: INestApplication, service: string, description
     .setTitle(`StateX ${service}`)
     .setDescription(description)
     .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from user-portal: POST /api/auth/login' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

@@ -4,7 +4,9 @@ import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { protectPaths, ProtectedPath, TokenVerifier } from '@statex/auth';
 import { BaseEnv, ConfigValidationError, loadEnv, parseDelays } from '@statex/config';
+import { STAFF_ROLES } from '@statex/contracts';
 import { ConsumerRegistry, RmqEventServer } from '@statex/messaging';
 import { CORRELATION_HEADER, correlationIdOf, instrumentHttp, setupSwagger, withLogContext } from '@statex/observability';
 import { ErrorFilter } from './exception.filters';
@@ -32,7 +34,11 @@ export interface RunningService {
 export async function createService<E extends BaseEnv>(definition: ServiceDefinition<E>, env: E): Promise<RunningService> {
   const adapter = new FastifyAdapter({
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // Only configured proxies may say who the client is (rate limits key on the client address).
+    trustProxy: env.TRUST_PROXY ? env.TRUST_PROXY : false,
+    // A slow or stalled client cannot hold a connection or an upload open forever.
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: env.HTTP_IDLE_TIMEOUT_MS,
     // The request id is the correlation id: the caller's X-Correlation-Id or a new UUID.
     genReqId: (req: IncomingMessage) => correlationIdOf(req),
   });
@@ -41,7 +47,14 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
   instrumentHttp(fastify);
+  protectPaths(fastify, app.get(TokenVerifier), edgePaths(env));
+  if (env.METRICS_ACCESS === 'off') {
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (request.url.split('?')[0] === '/metrics') return reply.status(404).send({ statusCode: 404, message: 'Not Found' });
+    });
+  }
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
   });
@@ -62,7 +75,7 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks();
-  setupSwagger(app, definition.name, definition.description);
+  if (env.DOCS_ACCESS !== 'off') setupSwagger(app, definition.name, definition.description);
 
   const consumer = new RmqEventServer({
     url: env.RABBITMQ_URL,
@@ -77,6 +90,14 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
   app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: true });
   app.get(ConsumerRegistry).consumer = consumer;
   return { app, consumer };
+}
+
+/** Swagger and metrics, behind a staff token when configured so (METRICS_ACCESS also lets a `service` token scrape). */
+function edgePaths(env: BaseEnv): ProtectedPath[] {
+  const paths: ProtectedPath[] = [];
+  if (env.DOCS_ACCESS === 'staff') paths.push({ prefix: '/docs', roles: STAFF_ROLES });
+  if (env.METRICS_ACCESS === 'staff') paths.push({ prefix: '/metrics', roles: [...STAFF_ROLES, 'service'] });
+  return paths;
 }
 
 /** Starts consuming and listening. */

@@ -1,4 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { AuthModule, AuthModuleOptions } from '@statex/auth';
 import { BaseEnv, EnvModule } from '@statex/config';
 import { MessagingModule, RabbitMqReadinessCheck } from '@statex/messaging';
 import { HealthModule, loggerModule, metricsModule, ReadinessCheck } from '@statex/observability';
@@ -14,11 +15,14 @@ export interface ServiceInfrastructure {
   redis?: boolean;
   /** More readiness checks, provided by a global module of the app. */
   checks?: Type<ReadinessCheck>[];
+  /** How this service gets token keys; by default user-portal's JWKS (user-portal gives its own store). */
+  auth?: AuthModuleOptions;
 }
 
 /**
  * Everything a StateX service has besides its domain: validated config, JSON logs,
- * metrics, health checks of what it uses, its database and messaging.
+ * metrics, health checks of what it uses, its database and messaging, and the deny-by-default
+ * guard that checks every HTTP route's access token.
  */
 @Module({})
 export class ServiceInfrastructureModule {
@@ -40,6 +44,7 @@ export class ServiceInfrastructureModule {
       checks.push(RedisReadinessCheck);
     }
     imports.push(HealthModule.forRoot([...checks, ...(infra.checks ?? [])]));
+    imports.push(AuthModule.forRoot(infra.auth));
     return { module: ServiceInfrastructureModule, imports, exports: imports };
   }
 }

@@ -8,3 +8,4 @@ export * from './fixtures';
 export * from './in-process-service';
 export * from './provider-stand-ins';
 export * from './service-basics';
+export * from './auth-stand-in';

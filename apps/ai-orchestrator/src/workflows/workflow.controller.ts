@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query 
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
-import { ANALYSIS_STEPS, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import { Roles } from '@statex/auth';
+import { ANALYSIS_STEPS, RequestCreatedEvent, RoutingKey, STAFF_ROLES } from '@statex/contracts';
 import { EventContext } from '@statex/messaging';
 import { Workflow, WorkflowStepRecord } from './entities';
 import { WorkflowRepository } from './workflow.repository';
@@ -69,6 +70,7 @@ function stepView(r: WorkflowStepRecord): StepView {
 }
 
 @ApiTags('workflows')
+@Roles(...STAFF_ROLES)
 @Controller('workflows')
 export class WorkflowController {
   constructor(

@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { AnalysisResultDto, Locale, LOCALES } from '@statex/contracts';
+import { Roles } from '@statex/auth';
+import { AnalysisResultDto, Locale, LOCALES, STAFF_ROLES } from '@statex/contracts';
 import { AnalysisService } from './analysis.service';
 
 class AnalyzeDto {
@@ -20,6 +21,7 @@ class AnalyzeDto {
 }
 
 @ApiTags('analysis')
+@Roles(...STAFF_ROLES)
 @Controller('analyze')
 export class AnalyzeController {
   constructor(private readonly analysis: AnalysisService) {}

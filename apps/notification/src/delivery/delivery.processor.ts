@@ -7,7 +7,7 @@ import { ChannelSender, DeliveryError, RenderedMessage } from '../channels/chann
 import { EmailChannel } from '../channels/email.channel';
 import { TelegramChannel } from '../channels/telegram.channel';
 import { WhatsAppChannel } from '../channels/whatsapp.channel';
-import type { Notification } from '../notifications/entities';
+import { isJourneyNotification, type Notification } from '../notifications/entities';
 import { notificationMetrics } from '../notifications/notification.metrics';
 import { NotificationRepository } from '../notifications/notification.repository';
 import { TemplateRenderer } from '../templates/template.renderer';
@@ -54,7 +54,7 @@ export class DeliveryProcessor {
       await this.outbox.add(
         manager,
         RoutingKey.NotificationManualPending,
-        { notificationId: n.id, correlationId: n.correlationId ?? undefined, channel: 'linkedin', template: n.template, recipient: target.recipient, text, createdAt: new Date().toISOString() },
+        { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: 'linkedin', template: n.template, recipient: target.recipient, text, createdAt: new Date().toISOString() },
         { correlationId: n.correlationId ?? undefined },
       );
       return 'manual';
@@ -111,7 +111,7 @@ export class DeliveryProcessor {
       await this.outbox.add(
         m,
         RoutingKey.NotificationSent,
-        { notificationId: n.id, correlationId: n.correlationId ?? undefined, channel: target.channel, template: n.template, recipient: target.recipient, providerMessageId, sentAt: sentAt.toISOString() },
+        { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: target.channel, template: n.template, recipient: target.recipient, providerMessageId, sentAt: sentAt.toISOString() },
         { correlationId: n.correlationId ?? undefined },
       );
     });
@@ -139,7 +139,7 @@ export class DeliveryProcessor {
       await this.outbox.add(
         m,
         RoutingKey.NotificationFailed,
-        { notificationId: n.id, correlationId: n.correlationId ?? undefined, channel: target.channel, template: n.template, recipient: target.recipient, reason: error.message, failedAt: now.toISOString() },
+        { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: target.channel, template: n.template, recipient: target.recipient, reason: error.message, failedAt: now.toISOString() },
         { correlationId: n.correlationId ?? undefined },
       );
     });

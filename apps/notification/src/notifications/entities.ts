@@ -70,3 +70,13 @@ export class LeadContact {
 }
 
 export const NOTIFICATION_ENTITIES = [Notification, NotificationAttempt, LeadContact];
+
+/** The dedupe key of a message the lead journey itself sends: the only kind that moves a submission's status. */
+export function journeyDedupeKey(template: 'acknowledgement' | 'analysis-results', submissionId: string): string {
+  return `${template}:${submissionId}`;
+}
+
+/** API and `notification.requested` keys are always prefixed (`api:`, `event:`), so none can pose as the journey's. */
+export function isJourneyNotification(n: Pick<Notification, 'dedupeKey' | 'template' | 'correlationId'>): boolean {
+  return n.correlationId !== null && (n.template === 'acknowledgement' || n.template === 'analysis-results') && n.dedupeKey === journeyDedupeKey(n.template, n.correlationId);
+}

@@ -2,6 +2,7 @@ import { BadRequestException, Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AiAnalysisCompletedEvent, NotificationRequestedEvent, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
 import { EventContext, PermanentMessageError } from '@statex/messaging';
+import { journeyDedupeKey } from './entities';
 import { NotificationRepository } from './notification.repository';
 import { NotificationService } from './notification.service';
 
@@ -34,7 +35,7 @@ export class NotificationEventsController {
           locale: lead.locale,
           data: { name: lead.name, requestId: lead.submissionId, statusUrl: lead.statusUrl ?? undefined, message: lead.message },
           correlationId: event.submissionId,
-          dedupeKey: `acknowledgement:${event.submissionId}`,
+          dedupeKey: journeyDedupeKey('acknowledgement', event.submissionId),
         },
         { consumer: 'notification.request-created', ctx, alsoInTransaction: (m) => this.repository.saveLead(m, lead) },
       ),
@@ -81,7 +82,7 @@ export class NotificationEventsController {
           },
           correlationId: event.submissionId,
           // One results message per lead: a re-run (say, after a provider change) updates the analysis, not the lead.
-          dedupeKey: `analysis-results:${event.submissionId}`,
+          dedupeKey: journeyDedupeKey('analysis-results', event.submissionId),
         },
         { consumer: 'notification.analysis-completed', ctx },
       ),

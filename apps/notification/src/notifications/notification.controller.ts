@@ -1,16 +1,19 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { NotificationRequestedEvent } from '@statex/contracts';
+import { Roles } from '@statex/auth';
+import { NotificationRequestedEvent, STAFF_ROLES } from '@statex/contracts';
 import { CompleteTaskDto, ListNotificationsQuery, NotificationAccepted, NotificationIdParam, NotificationPage, NotificationView } from './notification.dto';
 import { NotificationService } from './notification.service';
 
 @ApiTags('notifications')
+@Roles(...STAFF_ROLES)
 @Controller('notifications')
 export class NotificationController {
   constructor(private readonly notifications: NotificationService) {}
 
   @Post()
   @HttpCode(202)
+  @Roles(...STAFF_ROLES, 'service')
   @ApiOperation({ summary: 'Send a notification on a channel (LinkedIn becomes a manual task)' })
   @ApiAcceptedResponse({ type: NotificationAccepted })
   @ApiBadRequestResponse({ description: 'A field is invalid, the recipient does not fit the channel, or the template does not exist' })

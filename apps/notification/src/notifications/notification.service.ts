@@ -6,7 +6,7 @@ import { DeliveryProcessor, HopOutcome } from '../delivery/delivery.processor';
 import { DeliveryQueues } from '../delivery/delivery.queues';
 import { NotificationEnv } from '../notification.env';
 import { TemplateRenderer } from '../templates/template.renderer';
-import { LeadContact, Notification, RouteHop } from './entities';
+import { isJourneyNotification, LeadContact, Notification, RouteHop } from './entities';
 import { ListNotificationsQuery, NotificationPage, NotificationView } from './notification.dto';
 import { NotificationRepository } from './notification.repository';
 
@@ -152,7 +152,7 @@ export class NotificationService {
       await this.outbox.add(
         manager,
         RoutingKey.NotificationSent,
-        { notificationId: id, correlationId: n.correlationId ?? undefined, channel: n.channel, template: n.template, recipient: n.recipient, sentAt: completedAt.toISOString() },
+        { notificationId: id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: n.channel, template: n.template, recipient: n.recipient, sentAt: completedAt.toISOString() },
         { correlationId: n.correlationId ?? undefined },
       );
     });

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '@statex/contracts';
+import { Roles } from '@statex/auth';
+import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES, STAFF_ROLES } from '@statex/contracts';
 import { SAMPLE_DATA, TemplateRenderer } from './template.renderer';
 
 class PreviewQuery {
@@ -26,6 +27,7 @@ class PreviewDto {
 }
 
 @ApiTags('templates')
+@Roles(...STAFF_ROLES)
 @Controller('templates')
 export class TemplateController {
   constructor(private readonly renderer: TemplateRenderer) {}

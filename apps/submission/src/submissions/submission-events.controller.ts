@@ -18,14 +18,15 @@ export class SubmissionEventsController {
   @EventPattern(RoutingKey.NotificationSent)
   async onNotificationSent(@Payload() event: NotificationSentEvent, @Ctx() ctx: EventContext): Promise<void> {
     const statuses = LEAD_MESSAGES[event.template];
-    if (!statuses || !event.correlationId) return;
+    // Only the journey's own messages move the lead: not one requested over the API with a lead's id.
+    if (!statuses || !event.correlationId || event.journey !== true) return;
     await this.submissions.recordStatus(ctx, event.correlationId, statuses.sent, new Date(event.sentAt), `${event.channel} to ${event.recipient}`);
   }
 
   @EventPattern(RoutingKey.NotificationFailed)
   async onNotificationFailed(@Payload() event: NotificationFailedEvent, @Ctx() ctx: EventContext): Promise<void> {
     const statuses = LEAD_MESSAGES[event.template];
-    if (!statuses || !event.correlationId) return;
+    if (!statuses || !event.correlationId || event.journey !== true) return;
     await this.submissions.recordStatus(ctx, event.correlationId, statuses.failed, new Date(event.failedAt), `${event.channel}: ${event.reason}`);
   }
 

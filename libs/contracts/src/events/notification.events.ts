@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES } from '../contact-channel';
 
 export class NotificationEventBase {
@@ -9,6 +9,12 @@ export class NotificationEventBase {
   @ApiProperty({ enum: CONTACT_CHANNELS }) @IsIn(CONTACT_CHANNELS) channel!: ContactChannel;
   @ApiProperty() @IsString() template!: string;
   @ApiProperty() @IsString() recipient!: string;
+  /**
+   * True only for the lead journey's own messages (the acknowledgement and the results that the
+   * journey itself asked for). Only these move a submission's status: a notification requested
+   * over the API or by another event never does, whatever its template or correlation id.
+   */
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() journey?: boolean;
 }
 
 /** `notification.sent`: a notification reached its provider. */
