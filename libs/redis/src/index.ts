@@ -1,1 +1,3 @@
+export * from './redis.token';
 export * from './redis.module';
+export * from './rate-limits';

@@ -3,8 +3,9 @@ import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from
 import { HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { BaseEnv } from '@statex/config';
+import { RateLimits } from './rate-limits';
+import { REDIS } from './redis.token';
 
-export const REDIS = Symbol('REDIS');
 
 @Injectable()
 export class RedisReadinessCheck {
@@ -62,8 +63,9 @@ export class RedisModule {
         },
         RedisReadinessCheck,
         RedisLifecycle,
+        RateLimits,
       ],
-      exports: [REDIS, RedisReadinessCheck, bullMq],
+      exports: [REDIS, RedisReadinessCheck, RateLimits, bullMq],
     };
   }
 }

@@ -1,0 +1,2 @@
+/** The shared ioredis client (caches, throttling). */
+export const REDIS = Symbol('REDIS');
