@@ -8,7 +8,7 @@ import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey, StepJobData } from '@statex/contracts';
 import { attachmentStorageKey, LocalStorageDriver } from '@statex/storage';
-import { BrokerProbe, ChatCompletionsStandIn, dropDatabases, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, ChatCompletionsStandIn, dropDatabases, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
@@ -32,19 +32,29 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     await worker?.app.close();
     worker = undefined;
   };
-  const workflowsOf = async (submissionId: string) => (await orchestrator.http.get(`/api/workflows?submissionId=${submissionId}`).expect(200)).body;
+  // The workflow routes are for staff: an operator's token, checked against a stand-in of user-portal's JWKS.
+  const auth = new AuthStandIn();
+  let operator: Record<string, string>;
+  const asStaff = {
+    get: (path: string) => orchestrator.http.get(path).set(operator),
+    post: (path: string) => orchestrator.http.post(path).set(operator),
+  };
+  const workflowsOf = async (submissionId: string) => (await asStaff.get(`/api/workflows?submissionId=${submissionId}`).expect(200)).body;
 
   beforeAll(async () => {
     await probe.start();
+    await auth.start();
+    operator = bearer(await auth.mint({ roles: ['operator'], expiresIn: 3600 }));
     orchestrator = await startServiceForTest(
       aiOrchestratorService,
-      testEnv(AiOrchestratorEnv, namespace, { AI_ORCHESTRATOR_POLL_MS: 100, AI_STEP_ATTEMPTS: 2, AI_STEP_BACKOFF_MS: 100, AI_WORKFLOW_TIMEOUT_MS: 4000, AI_WORKFLOW_QUEUE_TIMEOUT_MS: 6000 }),
+      testEnv(AiOrchestratorEnv, namespace, { ...auth.env, AI_ORCHESTRATOR_POLL_MS: 100, AI_STEP_ATTEMPTS: 2, AI_STEP_BACKOFF_MS: 100, AI_WORKFLOW_TIMEOUT_MS: 4000, AI_WORKFLOW_QUEUE_TIMEOUT_MS: 6000 }),
     );
   });
 
   afterAll(async () => {
     await stopWorker();
     await orchestrator?.app.close();
+    await auth.stop();
     await dropDatabases(`${namespace}_`);
     await probe.cleanup(['ai-orchestrator']);
     await probe.stop();
@@ -78,9 +88,9 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     expect(await workflowsOf(event.submissionId)).toHaveLength(1);
     expect(probe.messages(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId)).toHaveLength(1);
 
-    const rerun = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
+    const rerun = await asStaff.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
     expect(rerun.body).toMatchObject({ run: 2, status: 'running' });
-    await waitFor(async () => (await orchestrator.http.get(`/api/workflows/${rerun.body.id}`)).body.status === 'completed', { what: 'run 2' });
+    await waitFor(async () => (await asStaff.get(`/api/workflows/${rerun.body.id}`)).body.status === 'completed', { what: 'run 2' });
     const second = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.workflowId === rerun.body.id);
     expect(second.payload.run).toBe(2);
     expect((await workflowsOf(event.submissionId)).map((w: { run: number }) => w.run)).toEqual([1, 2]);
@@ -152,13 +162,13 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
       await queue.close();
     }
 
-    const rerun = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
-    const twice = await orchestrator.http.post('/api/workflows').send({ submissionId: event.submissionId }).expect(409);
+    const rerun = await asStaff.post('/api/workflows').send({ submissionId: event.submissionId }).expect(202);
+    const twice = await asStaff.post('/api/workflows').send({ submissionId: event.submissionId }).expect(409);
     expect(twice.body.message).toContain(`Run 2 of submission ${event.submissionId}`);
-    const cancelled = await orchestrator.http.post(`/api/workflows/${rerun.body.id}/cancel`).expect(200);
+    const cancelled = await asStaff.post(`/api/workflows/${rerun.body.id}/cancel`).expect(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', reason: 'cancelled by an operator' });
     expect(cancelled.body.steps.every((s: { status: string }) => s.status === 'cancelled')).toBe(true);
-    await orchestrator.http.post(`/api/workflows/${rerun.body.id}/cancel`).expect(409);
+    await asStaff.post(`/api/workflows/${rerun.body.id}/cancel`).expect(409);
   });
 
   it('a model slower than the step allows: local answers within the step, and the workflow records the fallback', async () => {
@@ -222,10 +232,44 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
   });
 
   it('answers 404 and 400 for unknown submissions and malformed ids', async () => {
-    await orchestrator.http.post('/api/workflows').send({ submissionId: randomUUID() }).expect(404);
-    await orchestrator.http.post('/api/workflows').send({ submissionId: 'nope' }).expect(400);
-    await orchestrator.http.get(`/api/workflows/${randomUUID()}`).expect(404);
-    await orchestrator.http.get('/api/workflows/nope').expect(400);
-    await orchestrator.http.get('/api/workflows').expect(400);
+    await asStaff.post('/api/workflows').send({ submissionId: randomUUID() }).expect(404);
+    await asStaff.post('/api/workflows').send({ submissionId: 'nope' }).expect(400);
+    await asStaff.get(`/api/workflows/${randomUUID()}`).expect(404);
+    await asStaff.get('/api/workflows/nope').expect(400);
+    await asStaff.get('/api/workflows').expect(400);
+  });
+
+  it('keeps the workflow routes shut to anyone without a staff token, and changes nothing for them', async () => {
+    await stopWorker();
+    const event = requestCreated('We need a website for our bakery.');
+    await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+    const started = await probe.waitForEvent(RoutingKey.AiAnalysisStarted, (m) => m.payload.submissionId === event.submissionId);
+    const { workflowId } = started.payload;
+
+    // Each would answer 200 or 202 (or at least not 401) if the route were open.
+    const routes: [string, (headers: Record<string, string>) => Promise<{ status: number; body: any; headers: Record<string, string> }>][] = [
+      ['GET /api/workflows', (h) => orchestrator.http.get(`/api/workflows?submissionId=${event.submissionId}`).set(h)],
+      ['GET /api/workflows/:id', (h) => orchestrator.http.get(`/api/workflows/${workflowId}`).set(h)],
+      ['POST /api/workflows', (h) => orchestrator.http.post('/api/workflows').set(h).send({ submissionId: event.submissionId })],
+      ['POST /api/workflows/:id/cancel', (h) => orchestrator.http.post(`/api/workflows/${workflowId}/cancel`).set(h)],
+    ];
+    const expired = bearer(await auth.mint({ roles: ['operator'], expiresIn: -120 }));
+    const forged = bearer(await auth.tampered());
+    const client = bearer(await auth.mint({ roles: ['client'] }));
+    const machine = bearer(await auth.mint({ roles: ['service'] }));
+    for (const [name, call] of routes) {
+      const anonymous = await call({});
+      expect({ name, status: anonymous.status }).toEqual({ name, status: 401 });
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+      expect(anonymous.body).not.toHaveProperty('steps');
+      for (const [who, headers, status] of [['expired', expired, 401], ['tampered', forged, 401], ['client', client, 403], ['service', machine, 403]] as const) {
+        expect({ name, who, status: (await call(headers)).status }).toEqual({ name, who, status });
+      }
+    }
+
+    // Nothing was cancelled or re-run: the one workflow is still running, and an operator may cancel it.
+    expect((await workflowsOf(event.submissionId)).map((w: { run: number; status: string }) => `${w.run}:${w.status}`)).toEqual(['1:running']);
+    const cancelled = await asStaff.post(`/api/workflows/${workflowId}/cancel`).expect(200);
+    expect(cancelled.body.status).toBe('cancelled');
   });
 });

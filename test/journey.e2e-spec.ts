@@ -1,18 +1,24 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrokerProbe, dropDatabases, fixtures, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, dropDatabases, fixtures, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { APPS, AppName, platformProcesses } from './platform';
 
 /** The built platform, each app its own process, followed from the form to the acknowledgement. */
 describe('journey across processes: form → stored → acknowledgement → analysis → results message', () => {
   const namespace = uniqueNamespace('jny');
   const smtp = new SmtpStandIn();
+  // Plays user-portal's JWKS for the other apps: the staff routes (workflows) need an operator's token.
+  const auth = new AuthStandIn();
   let apps: Record<AppName, ServiceProcess>;
+  let operator: Record<string, string>;
 
   beforeAll(async () => {
     await smtp.start();
+    await auth.start();
+    operator = bearer(await auth.mint({ roles: ['operator'], expiresIn: 3600 }));
     apps = platformProcesses(namespace, APPS.map((a) => a.app), {
+      ...auth.env,
       SMTP_PORT: smtp.port,
       STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'statex-journey-')),
     });
@@ -23,6 +29,7 @@ describe('journey across processes: form → stored → acknowledgement → anal
   afterAll(async () => {
     await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
     await smtp.stop();
+    await auth.stop();
     await dropDatabases(`${namespace}_`);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(APPS.map((a) => a.app));
@@ -104,7 +111,12 @@ describe('journey across processes: form → stored → acknowledgement → anal
     expect(view.analysis).toMatchObject({ category: 'e-commerce', summary: expect.stringContaining('e-shop') });
     expect(results.text).toContain(view.analysis.summary);
 
-    const workflows = (await (await fetch(`${apps['ai-orchestrator'].url}/api/workflows?submissionId=${accepted.id}`)).json()) as any[];
+    // The workflows are for staff: shut to anyone without a token, open to an operator's.
+    const workflowsUrl = `${apps['ai-orchestrator'].url}/api/workflows?submissionId=${accepted.id}`;
+    expect((await fetch(workflowsUrl)).status).toBe(401);
+    const workflowsRes = await fetch(workflowsUrl, { headers: operator });
+    expect(workflowsRes.status).toBe(200);
+    const workflows = (await workflowsRes.json()) as any[];
     expect(workflows).toHaveLength(1);
     expect(workflows[0].status).toBe('completed');
     expect(workflows[0].steps.map((st: { step: string; status: string; provider: string }) => `${st.step}:${st.status}:${st.provider}`)).toEqual([

@@ -1,16 +1,22 @@
-import { BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { platformProcesses } from './platform';
 
 /** The notification service killed with SIGKILL in the middle of a burst loses nothing. */
 describe('notification service: SIGKILL during a burst of 100', () => {
   const namespace = uniqueNamespace('kil');
   const smtp = new SmtpStandIn();
+  const auth = new AuthStandIn();
   let notification: ServiceProcess;
+  /** Sent as a machine client would (the `service` role may ask for a notification). */
+  let machine: Record<string, string>;
 
   beforeAll(async () => {
     await smtp.start();
+    await auth.start();
+    machine = bearer(await auth.mint({ sub: 'service:burst-test', roles: ['service'], expiresIn: 3600 }));
     smtp.delayMs = 40;
     ({ notification } = platformProcesses(namespace, ['notification'], {
+      ...auth.env,
       SMTP_PORT: smtp.port,
       EMAIL_CONCURRENCY: 5,
       NOTIFICATION_BACKOFF_MS: 200,
@@ -23,6 +29,7 @@ describe('notification service: SIGKILL during a burst of 100', () => {
   afterAll(async () => {
     await notification?.stop();
     await smtp.stop();
+    await auth.stop();
     await dropDatabases(`${namespace}_`);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['notification']);
@@ -37,7 +44,7 @@ describe('notification service: SIGKILL during a burst of 100', () => {
           const n = batch * 20 + i;
           const res = await fetch(`${notification.url}/api/notifications`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...machine },
             body: JSON.stringify({ channel: 'email', recipient: `lead${n}@example.com`, template: 'acknowledgement', data: { name: `Lead ${n}`, requestId: `BURST-${n}` } }),
           });
           expect(res.status).toBe(202);

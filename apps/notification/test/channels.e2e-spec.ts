@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import request from 'supertest';
 import {
+  AuthStandIn,
+  bearer,
   BrokerProbe,
   dropDatabases,
   ServiceUnderTest,
@@ -25,11 +28,18 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
   const telegram = new TelegramBotApiStandIn();
   const whatsapp = new WhatsAppCloudApiStandIn();
   const probe = new BrokerProbe(namespace);
+  const auth = new AuthStandIn();
   let service: ServiceUnderTest;
+  /** An operator's token: the notification and template routes are for staff. */
+  let operator: Record<string, string>;
+  const get = (path: string): request.Test => service.http.get(path).set(operator);
+  const post = (path: string): request.Test => service.http.post(path).set(operator);
 
   beforeAll(async () => {
-    await Promise.all([smtp.start(), telegram.start(), whatsapp.start(), probe.start()]);
+    await Promise.all([smtp.start(), telegram.start(), whatsapp.start(), probe.start(), auth.start()]);
+    operator = bearer(await auth.mint({ roles: ['operator'], expiresIn: 3600 }));
     const env = testEnv(NotificationEnv, namespace, {
+      ...auth.env,
       SMTP_PORT: smtp.port,
       TELEGRAM_BOT_TOKEN: telegram.token,
       TELEGRAM_API_ROOT: telegram.url,
@@ -46,16 +56,16 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
 
   afterAll(async () => {
     await service?.app.close();
-    await Promise.all([smtp.stop(), telegram.stop(), whatsapp.stop()]);
+    await Promise.all([smtp.stop(), telegram.stop(), whatsapp.stop(), auth.stop()]);
     await dropDatabases(`${namespace}_`);
     await probe.cleanup(['notification']);
     await probe.stop();
   });
 
-  const send = (body: Record<string, unknown>) => service.http.post('/api/notifications').send({ template: 'acknowledgement', data, ...body });
+  const send = (body: Record<string, unknown>) => post('/api/notifications').send({ template: 'acknowledgement', data, ...body });
   const settled = (id: string, status = 'sent') =>
     waitFor(async () => {
-      const res = await service.http.get(`/api/notifications/${id}`);
+      const res = await get(`/api/notifications/${id}`);
       return res.body.status === status && res.body;
     }, { what: `notification ${id} to be ${status}`, timeoutMs: 20_000 });
 
@@ -83,7 +93,7 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     const res = await send({ channel: 'telegram', recipient: '555002' }).expect(202);
     const telegramQueue = service.app.get(DeliveryQueues).queues.get('telegram')!;
     const limited = await waitFor(async () => {
-      const view = (await service.http.get(`/api/notifications/${res.body.id}`)).body;
+      const view = (await get(`/api/notifications/${res.body.id}`)).body;
       // The channel's cooldown is set (the normal limiter's windows last at most a second).
       return view.attempts.length > 0 && (await telegramQueue.getRateLimitTtl()) > 1000 && view;
     }, { what: 'the 429 attempt and the channel cooldown', intervalMs: 50 });
@@ -140,10 +150,10 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     const failed = await settled(res.body.id, 'failed');
     expect(failed.attempts).toHaveLength(1);
     expect(failed.lastError).toContain('131030');
-    await service.http.post(`/api/notifications/${res.body.id}/retry`).expect(202);
+    await post(`/api/notifications/${res.body.id}/retry`).expect(202);
     const view = await settled(res.body.id);
     expect(view.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'sent']);
-    await service.http.post(`/api/notifications/${res.body.id}/retry`).expect(409);
+    await post(`/api/notifications/${res.body.id}/retry`).expect(409);
   });
 
   it('the journey falls back to email when the lead’s channel fails for good, and shows each hop', async () => {
@@ -162,7 +172,7 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     const sent = await probe.waitForEvent(RoutingKey.NotificationSent, (m) => m.payload.correlationId === event.submissionId, 20_000);
     expect(sent.payload).toMatchObject({ channel: 'email', recipient: 'petr@example.com' });
     await smtp.waitForMail(event.submissionId);
-    const view = (await service.http.get(`/api/notifications/${sent.payload.notificationId}`).expect(200)).body;
+    const view = (await get(`/api/notifications/${sent.payload.notificationId}`).expect(200)).body;
     expect(view.route).toEqual([{ channel: 'telegram', recipient: '999999' }, { channel: 'email', recipient: 'petr@example.com' }]);
     expect(view.attempts.map((a: { channel: string; outcome: string }) => `${a.channel}:${a.outcome}`)).toEqual(['telegram:failed', 'email:fallback', 'email:sent']);
     expect(view.attempts[0].error).toContain('chat not found');
@@ -197,39 +207,39 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     const res = await send({ channel: 'linkedin', recipient: 'https://www.linkedin.com/in/jana-novakova', correlationId: 'corr-li' }).expect(202);
     expect(res.body.status).toBe('manual_pending');
     await probe.waitForEvent(RoutingKey.NotificationManualPending, (m) => m.payload.notificationId === res.body.id);
-    const view = (await service.http.get(`/api/notifications/${res.body.id}`).expect(200)).body;
+    const view = (await get(`/api/notifications/${res.body.id}`).expect(200)).body;
     expect(view.manualTask).toMatchObject({ profileUrl: 'https://www.linkedin.com/in/jana-novakova', overdue: true, text: expect.stringContaining('Hello Jana Nováková') });
-    const overdue = (await service.http.get('/api/notifications?overdue=true&channel=linkedin').expect(200)).body;
+    const overdue = (await get('/api/notifications?overdue=true&channel=linkedin').expect(200)).body;
     expect(overdue.items.map((n: { id: string }) => n.id)).toContain(res.body.id);
     expect((await service.http.get('/metrics')).text).toMatch(/statex_notification_manual_overdue\{[^}]*\} [1-9]/);
 
-    const badDate = await service.http.post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'petra@statex.cz', completedAt: 'yesterday' }).expect(400);
+    const badDate = await post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'petra@statex.cz', completedAt: 'yesterday' }).expect(400);
     expect(badDate.body.message).toContain('completedAt must be an ISO 8601 date');
-    await service.http.post(`/api/notifications/${res.body.id}/complete`).send({}).expect(400);
-    const done = (await service.http.post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'petra@statex.cz', note: 'sent via InMail' }).expect(200)).body;
+    await post(`/api/notifications/${res.body.id}/complete`).send({}).expect(400);
+    const done = (await post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'petra@statex.cz', note: 'sent via InMail' }).expect(200)).body;
     expect(done).toMatchObject({ status: 'manual_done', manualTask: { completedBy: 'petra@statex.cz', note: 'sent via InMail', overdue: false } });
     await probe.waitForEvent(RoutingKey.NotificationSent, (m) => m.payload.notificationId === res.body.id);
-    await service.http.post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'x' }).expect(409);
+    await post(`/api/notifications/${res.body.id}/complete`).send({ completedBy: 'x' }).expect(409);
   });
 
   it('cancels a notification that is waiting to be sent', async () => {
     telegram.answerNext(TelegramBotApiStandIn.tooManyRequests(3));
     const res = await send({ channel: 'telegram', recipient: '555003' }).expect(202);
-    await waitFor(async () => (await service.http.get(`/api/notifications/${res.body.id}`)).body.attempts.length === 1, { what: 'the first attempt' });
-    const cancelled = (await service.http.post(`/api/notifications/${res.body.id}/cancel`).expect(200)).body;
+    await waitFor(async () => (await get(`/api/notifications/${res.body.id}`)).body.attempts.length === 1, { what: 'the first attempt' });
+    const cancelled = (await post(`/api/notifications/${res.body.id}/cancel`).expect(200)).body;
     expect(cancelled.status).toBe('cancelled');
     await sleep(3500);
     expect(telegram.sent().filter((m) => m.chatId === '555003')).toHaveLength(1);
-    expect((await service.http.get(`/api/notifications/${res.body.id}`)).body.status).toBe('cancelled');
+    expect((await get(`/api/notifications/${res.body.id}`)).body.status).toBe('cancelled');
   });
 
   it('lists with filters and pages', async () => {
-    const page = (await service.http.get('/api/notifications?channel=telegram&pageSize=2&page=1').expect(200)).body;
+    const page = (await get('/api/notifications?channel=telegram&pageSize=2&page=1').expect(200)).body;
     expect(page.pageSize).toBe(2);
     expect(page.items).toHaveLength(2);
     expect(page.total).toBeGreaterThanOrEqual(3);
     expect(page.items.every((n: { channel: string }) => n.channel === 'telegram')).toBe(true);
-    await service.http.get('/api/notifications?status=bogus').expect(400);
+    await get('/api/notifications?status=bogus').expect(400);
   });
 
   it('an idempotency key makes a repeated request create nothing', async () => {
@@ -251,7 +261,7 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
   it.each(['email', 'telegram', 'whatsapp', 'linkedin'].flatMap((channel) => ['en', 'cs'].flatMap((locale) => ['acknowledgement', 'analysis-results'].map((t) => [t, channel, locale]))))(
     'renders %s for %s in %s',
     async (template, channel, locale) => {
-      const res = await service.http.get(`/api/templates/${template}/preview?channel=${channel}&locale=${locale}`).expect(200);
+      const res = await get(`/api/templates/${template}/preview?channel=${channel}&locale=${locale}`).expect(200);
       expect(res.body.text).toContain('Jana Nováková');
       expect(res.body.text).toContain('6b0d5f1e-8a43-4c55-9a2e-1f0c2d3e4b5a');
       expect(res.body.text).toContain(locale === 'cs' ? 'Dobrý den' : 'Hello');
@@ -264,14 +274,15 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
   );
 
   it('answers 404 for an unknown template and 400 for an unknown channel in a preview', async () => {
-    await service.http.get('/api/templates/nope/preview').expect(404);
-    await service.http.get('/api/templates/acknowledgement/preview?channel=fax').expect(400);
+    await get('/api/templates/nope/preview').expect(404);
+    await get('/api/templates/acknowledgement/preview?channel=fax').expect(400);
   });
 
   it('reports channel configuration in readiness and serves the queue dashboard', async () => {
     const ready = (await service.http.get('/health/ready').expect(200)).body;
     expect(ready.details).toMatchObject({ channels: { status: 'up', email: 'configured', telegram: 'configured', whatsapp: 'configured' }, redis: { status: 'up' } });
-    const dashboard = await service.http.get('/queues').redirects(1);
+    // The dashboard is for staff (apps/notification/test/access.e2e-spec.ts checks who else is turned away).
+    const dashboard = await get('/queues').redirects(1);
     expect(dashboard.status).toBe(200);
     expect(dashboard.text).toContain('<html');
   });
@@ -279,14 +290,19 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
 
 describe('notification channels without credentials', () => {
   const namespace = uniqueNamespace('chx');
+  const auth = new AuthStandIn();
   let service: ServiceUnderTest;
+  let operator: Record<string, string>;
 
   beforeAll(async () => {
-    service = await startServiceForTest(notificationService, testEnv(NotificationEnv, namespace, { NOTIFICATION_BACKOFF_MS: 100 }));
+    await auth.start();
+    operator = bearer(await auth.mint({ roles: ['operator'] }));
+    service = await startServiceForTest(notificationService, testEnv(NotificationEnv, namespace, { ...auth.env, NOTIFICATION_BACKOFF_MS: 100 }));
   });
 
   afterAll(async () => {
     await service?.app.close();
+    await auth.stop();
     await dropDatabases(`${namespace}_`);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['notification']);
@@ -299,9 +315,9 @@ describe('notification channels without credentials', () => {
       return res.status === 200 && res.body;
     }, { what: 'readiness' });
     expect(ready.details.channels).toMatchObject({ status: 'up', telegram: 'not configured', whatsapp: 'not configured' });
-    const res = await service.http.post('/api/notifications').send({ channel: 'telegram', recipient: '42', template: 'acknowledgement', data }).expect(202);
+    const res = await service.http.post('/api/notifications').set(operator).send({ channel: 'telegram', recipient: '42', template: 'acknowledgement', data }).expect(202);
     const view = await waitFor(async () => {
-      const body = (await service.http.get(`/api/notifications/${res.body.id}`)).body;
+      const body = (await service.http.get(`/api/notifications/${res.body.id}`).set(operator)).body;
       return body.status === 'failed' && body;
     }, { what: 'failed' });
     expect(view.lastError).toBe('telegram is not configured: set TELEGRAM_BOT_TOKEN');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
-import { BrokerProbe, dropDatabases, ServiceUnderTest, sleep, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceUnderTest, sleep, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 
@@ -22,20 +22,25 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
   const namespace = uniqueNamespace('ntf');
   const smtp = new SmtpStandIn();
   const probe = new BrokerProbe(namespace);
+  const auth = new AuthStandIn();
   let service: ServiceUnderTest;
-  let http: ReturnType<typeof request>;
+  /** GET as an operator (the notification routes are for staff). */
+  let staffGet: (path: string) => request.Test;
 
   beforeAll(async () => {
     await smtp.start();
     await probe.start();
-    const env = testEnv(NotificationEnv, namespace, { SMTP_PORT: smtp.port, SMTP_FROM: 'StateX <hello@statex.test>', NOTIFICATION_MAX_ATTEMPTS: 4, NOTIFICATION_BACKOFF_MS: 150 });
+    await auth.start();
+    const env = testEnv(NotificationEnv, namespace, { ...auth.env, SMTP_PORT: smtp.port, SMTP_FROM: 'StateX <hello@statex.test>', NOTIFICATION_MAX_ATTEMPTS: 4, NOTIFICATION_BACKOFF_MS: 150 });
     service = await startServiceForTest(notificationService, env);
-    http = service.http;
+    const operator = bearer(await auth.mint({ roles: ['operator'], expiresIn: 3600 }));
+    staffGet = (path) => service.http.get(path).set(operator);
   });
 
   afterAll(async () => {
     await service?.app.close();
     await smtp.stop();
+    await auth.stop();
     await dropDatabases(`${namespace}_`);
     await probe.cleanup(['notification']);
     await probe.stop();
@@ -47,7 +52,7 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
 
   const notificationOf = async (submissionId: string) => {
     const sent = await probe.waitForEvent(RoutingKey.NotificationSent, (m) => m.payload.correlationId === submissionId);
-    return (await http.get(`/api/notifications/${sent.payload.notificationId}`).expect(200)).body;
+    return (await staffGet(`/api/notifications/${sent.payload.notificationId}`).expect(200)).body;
   };
 
   it('emails the lead, naming them and quoting the request id, then emits notification.sent', async () => {
@@ -114,7 +119,7 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
     await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
     const failed = await probe.waitForEvent(RoutingKey.NotificationFailed, (m) => m.payload.correlationId === event.submissionId);
     expect(failed.payload.reason).toContain('550');
-    const view = (await http.get(`/api/notifications/${failed.payload.notificationId}`).expect(200)).body;
+    const view = (await staffGet(`/api/notifications/${failed.payload.notificationId}`).expect(200)).body;
     expect(view.status).toBe('failed');
     expect(view.attempts).toHaveLength(1);
   });
@@ -125,13 +130,13 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
     await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
     const failed = await probe.waitForEvent(RoutingKey.NotificationFailed, (m) => m.payload.correlationId === event.submissionId, 15_000);
     expect(failed.payload.reason).toContain('451');
-    const view = (await http.get(`/api/notifications/${failed.payload.notificationId}`).expect(200)).body;
+    const view = (await staffGet(`/api/notifications/${failed.payload.notificationId}`).expect(200)).body;
     expect(view.status).toBe('failed');
     expect(view.attempts).toHaveLength(4);
   });
 
   it('answers 404 and 400 for unknown and malformed notification ids', async () => {
-    await http.get(`/api/notifications/${randomUUID()}`).expect(404);
-    await http.get('/api/notifications/abc').expect(400);
+    await staffGet(`/api/notifications/${randomUUID()}`).expect(404);
+    await staffGet('/api/notifications/abc').expect(400);
   });
 });

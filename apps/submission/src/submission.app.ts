@@ -4,6 +4,7 @@ import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime'
 import { StorageModule, storageOptionsFrom } from '@statex/storage';
 import { MultipartFormReader } from './attachments/multipart-form.reader';
 import { SUBMISSION_ENTITIES } from './submissions/entities';
+import { FormRateLimits } from './submissions/form-rate-limits';
 import { SubmissionEventsController } from './submissions/submission-events.controller';
 import { SubmissionController } from './submissions/submission.controller';
 import { SubmissionRepository } from './submissions/submission.repository';
@@ -24,12 +25,14 @@ export const submissionService: ServiceDefinition<SubmissionEnv> = {
           service: 'submission',
           env,
           database: SUBMISSION_SCHEMA,
+          // The contact form's rate limits.
+          redis: true,
         }),
         TypeOrmModule.forFeature(SUBMISSION_ENTITIES),
         StorageModule.forRoot(storageOptionsFrom(env)),
       ],
       controllers: [SubmissionController, SubmissionEventsController],
-      providers: [SubmissionService, SubmissionRepository, MultipartFormReader],
+      providers: [SubmissionService, SubmissionRepository, MultipartFormReader, FormRateLimits],
     })
     class SubmissionModule {}
     return SubmissionModule;

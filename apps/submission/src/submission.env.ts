@@ -23,4 +23,13 @@ export class SubmissionEnv extends WithStorageEnv(DatabaseEnv) {
   @Min(0)
   @Max(20)
   ATTACHMENT_MAX_FILES: number = 5;
+
+  /**
+   * Contact forms accepted per minute from one client address, and again per submitted email
+   * address (counted in Redis, shared by every replica); 0 switches the limit off.
+   */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(0)
+  SUBMISSION_RATE_LIMIT_PER_MINUTE: number = 10;
 }

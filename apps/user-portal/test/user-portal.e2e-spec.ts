@@ -2,5 +2,5 @@ import { describeServiceBasics } from '@statex/testing';
 import { userPortalService } from '../src/user-portal.app';
 import { UserPortalEnv } from '../src/user-portal.env';
 
-// The user-portal domain arrives in its own issue; until then the app serves what every app serves.
-describeServiceBasics(userPortalService, UserPortalEnv, ['rabbitmq']);
+// What every app serves; user-portal keeps its accounts in PostgreSQL and throttles sign-ins in Redis.
+describeServiceBasics(userPortalService, UserPortalEnv, ['database', 'rabbitmq', 'redis']);

@@ -15,10 +15,10 @@ export function jwksUrlOf(env: BaseEnv): string {
 
 /**
  * user-portal's keys over HTTP: cached (10 min), refetched once when a token names an unknown
- * `kid` (a key rotated in), at most every 10 s so forged kids cannot hammer user-portal.
+ * `kid` (a key rotated in), at most every 2 s so forged kids cannot hammer user-portal.
  */
 export function remoteKeyResolver(env: BaseEnv): KeyResolver {
-  return createRemoteJWKSet(new URL(jwksUrlOf(env)), { cacheMaxAge: 10 * 60_000, cooldownDuration: 10_000, timeoutDuration: 5_000 });
+  return createRemoteJWKSet(new URL(jwksUrlOf(env)), { cacheMaxAge: 10 * 60_000, cooldownDuration: 2_000, timeoutDuration: 5_000 });
 }
 
 /** Clock skew allowed on `exp` and `nbf`. */

@@ -1,6 +1,8 @@
 import type { BaseEnv } from '@statex/config';
 import type { ServiceDefinition } from '@statex/runtime';
+import { AuthStandIn, bearer } from './auth-stand-in';
 import { BrokerProbe } from './broker-probe';
+import { dropDatabases } from './databases';
 import { ServiceUnderTest, startServiceForTest } from './in-process-service';
 import { testEnv, uniqueNamespace } from './test-env';
 import { waitFor } from './wait-for';
@@ -8,19 +10,24 @@ import { waitFor } from './wait-for';
 /**
  * What every StateX app serves, checked on one app started in-process against the real broker:
  * liveness, readiness naming its checks, Prometheus metrics with the HTTP histogram and the
- * messaging counters, the OpenAPI document and Swagger UI, and a JSON 404 under /api.
+ * messaging counters, the OpenAPI document and Swagger UI, and a JSON 404 under /api; all of
+ * them public under the deny-by-default guard (tokens checked against a stand-in JWKS).
  */
 export function describeServiceBasics<E extends BaseEnv>(definition: ServiceDefinition<E>, schema: new () => E, checks: string[]): void {
   describe(`${definition.name}: the endpoints every app serves (real RabbitMQ)`, () => {
     const namespace = uniqueNamespace(definition.name.replace(/[^a-z]/g, '').slice(0, 4));
+    const auth = new AuthStandIn();
     let service: ServiceUnderTest;
 
     beforeAll(async () => {
-      service = await startServiceForTest(definition, testEnv(schema, namespace));
+      await auth.start();
+      service = await startServiceForTest(definition, testEnv(schema, namespace, auth.env));
     });
 
     afterAll(async () => {
       await service?.app.close();
+      await auth.stop();
+      await dropDatabases(`${namespace}_`);
       const probe = await new BrokerProbe(namespace).start();
       await probe.cleanup([definition.name]);
       await probe.stop();
@@ -52,6 +59,16 @@ export function describeServiceBasics<E extends BaseEnv>(definition: ServiceDefi
       expect(spec.body.info.title).toContain(definition.name);
       expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
       await service.http.get('/docs').expect((res) => expect([200, 301, 302]).toContain(res.status));
+    });
+
+    it('serves health, metrics and docs without a token, and a bad token does not turn them away', async () => {
+      const forged = bearer(auth.unsigned());
+      for (const path of ['/health/live', '/metrics', '/docs-json']) {
+        await service.http.get(path).expect(200);
+        await service.http.get(path).set(forged).expect(200);
+      }
+      const ready = await service.http.get('/health/ready').set(bearer(await auth.mint({ expiresIn: -120 })));
+      expect(ready.status).not.toBe(401);
     });
 
     it('answers an unknown route with a JSON 404', async () => {

@@ -16,6 +16,15 @@ export const SAMPLE_DATA: Record<string, unknown> = {
   summary: 'A mid-size retailer wants an online shop with card payments and stock sync.',
   category: 'e-commerce',
   proposal: 'We propose a two-week discovery, then an e-shop on a proven platform with a warehouse connector.',
+  // The account emails user-portal sends.
+  verifyUrl: 'http://localhost:8006/verify-email?token=sample',
+  expiresInHours: 24,
+  loginUrl: 'http://localhost:8006/login',
+  resetUrl: 'http://localhost:8006/reset-password?token=sample',
+  expiresInMinutes: 30,
+  at: '2026-11-28 14:05 UTC',
+  ip: '203.0.113.7',
+  device: 'Firefox on Windows',
 };
 
 function templatesDir(): string {

@@ -1,23 +1,45 @@
-import { BadRequestException, UnsupportedMediaTypeException, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConsumes, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiTags, ApiUnprocessableEntityResponse, ApiUnsupportedMediaTypeResponse, getSchemaPath } from '@nestjs/swagger';
+import { BadRequestException, UnsupportedMediaTypeException, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnprocessableEntityResponse,
+  ApiUnsupportedMediaTypeResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CreateSubmissionDto, SubmissionAcceptedDto, SubmissionViewDto } from '@statex/contracts';
+import { AuthUser, CurrentUser, Public, Roles } from '@statex/auth';
+import { CreateSubmissionDto, SubmissionAcceptedDto, SubmissionPageDto, SubmissionStatusViewDto, SubmissionViewDto } from '@statex/contracts';
 import { validateInput } from '@statex/runtime';
 import { MultipartFormReader, UploadedFile } from '../attachments/multipart-form.reader';
+import { FormRateLimits } from './form-rate-limits';
+import { ListSubmissionsQuery } from './list-submissions.query';
 import { SubmissionService } from './submission.service';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 @ApiTags('submissions')
-@ApiExtraModels(CreateSubmissionDto)
+@ApiExtraModels(CreateSubmissionDto, SubmissionViewDto, SubmissionStatusViewDto)
 @Controller('submissions')
 export class SubmissionController {
   constructor(
     private readonly submissions: SubmissionService,
     private readonly forms: MultipartFormReader,
+    private readonly rateLimits: FormRateLimits,
   ) {}
 
   @Post()
+  @Public()
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit the contact form (JSON, or multipart/form-data with up to 5 files in `attachments`)' })
   @ApiConsumes('application/json', 'multipart/form-data')
@@ -33,6 +55,7 @@ export class SubmissionController {
   @ApiPayloadTooLargeResponse({ description: 'An attachment is too large, or there are too many' })
   @ApiUnsupportedMediaTypeResponse({ description: 'An attachment’s content is not an accepted type' })
   @ApiUnprocessableEntityResponse({ description: 'The Idempotency-Key was used for a different request' })
+  @ApiTooManyRequestsResponse({ description: 'Too many forms in a minute from this address, or for this email address; Retry-After says when to try again' })
   async create(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -41,6 +64,8 @@ export class SubmissionController {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters');
     }
+    // Before any file is read; the email address's own limit is counted once the form is valid.
+    await this.rateLimits.countAddress(request.ip);
     let files: UploadedFile[] = [];
     let discard = async () => undefined as void;
     let fields: unknown = request.body;
@@ -61,12 +86,38 @@ export class SubmissionController {
     }
   }
 
+  @Get()
+  @Roles('operator', 'admin', 'client')
+  @ApiOperation({
+    summary: 'The submissions, newest first, filtered by email, status or text',
+    description: 'Staff see every lead. A client sees only the leads sent with their verified email address.',
+  })
+  @ApiOkResponse({ type: SubmissionPageDto })
+  @ApiBadRequestResponse({ description: 'A query parameter is invalid or unknown; the body names each' })
+  @ApiForbiddenResponse({ description: 'A client whose email is not verified, or who asks for another email address’s leads' })
+  list(@CurrentUser() user: AuthUser, @Query() query: ListSubmissionsQuery): Promise<SubmissionPageDto> {
+    return this.submissions.list(user, query);
+  }
+
   @Get(':id')
-  @ApiOperation({ summary: 'A submission’s status, its attachments and the timeline of its status changes' })
-  @ApiOkResponse({ type: SubmissionViewDto })
+  @Public()
+  @ApiOperation({
+    summary: 'A submission’s status, its attachments and the timeline of its status changes',
+    description:
+      'Without a token (or for anyone else): the status view, with no personal data and no internal notes. ' +
+      'With a staff token, or a client token whose verified email is the one the form was sent with: the full view.',
+    security: [{}, { bearer: [] }],
+  })
+  @ApiOkResponse({
+    description: 'SubmissionViewDto for staff and the lead themselves; SubmissionStatusViewDto for anyone else',
+    schema: { oneOf: [{ $ref: getSchemaPath(SubmissionViewDto) }, { $ref: getSchemaPath(SubmissionStatusViewDto) }] },
+  })
   @ApiNotFoundResponse({ description: 'No submission has this id' })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') })) id: string): Promise<SubmissionViewDto> {
-    return this.submissions.view(id);
+  get(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new BadRequestException('id must be a UUID') })) id: string,
+    @CurrentUser() user: AuthUser | undefined,
+  ): Promise<SubmissionViewDto | SubmissionStatusViewDto> {
+    return this.submissions.view(id, user);
   }
 }

@@ -4,6 +4,19 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import type { SubmissionStatus } from '@statex/contracts';
 import { IdempotencyKey, Submission, SubmissionAttachment, SubmissionStatusChange } from './entities';
 
+export interface SubmissionFilter {
+  /** Exact, in any letter case. */
+  email?: string;
+  status?: SubmissionStatus;
+  /** Text in the name, email, company or message, in any letter case. */
+  text?: string;
+  page: number;
+  pageSize: number;
+}
+
+/** Escapes `%`, `_` and `\` so that each matches itself in a LIKE pattern. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 export interface SubmissionRecord {
   submission: Submission;
   attachments: SubmissionAttachment[];
@@ -27,6 +40,24 @@ export class SubmissionRepository {
       this.dataSource.manager.find(SubmissionStatusChange, { where: { submissionId: id }, order: { at: 'ASC', id: 'ASC' } }),
     ]);
     return { submission, attachments, timeline };
+  }
+
+  /** Newest first. */
+  async list(filter: SubmissionFilter): Promise<{ items: Submission[]; total: number }> {
+    const qb = this.dataSource.manager.createQueryBuilder(Submission, 's');
+    if (filter.email !== undefined) qb.andWhere('lower(s.email) = lower(:email)', { email: filter.email });
+    if (filter.status !== undefined) qb.andWhere('s.status = :status', { status: filter.status });
+    if (filter.text) {
+      const columns = ['s.name', 's.email', 's.company', 's.message'].map((column) => `${column} ILIKE :pattern ESCAPE '\\'`);
+      qb.andWhere(`(${columns.join(' OR ')})`, { pattern: `%${escapeLike(filter.text)}%` });
+    }
+    const [items, total] = await qb
+      .orderBy('s.createdAt', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .skip((filter.page - 1) * filter.pageSize)
+      .take(filter.pageSize)
+      .getManyAndCount();
+    return { items, total };
   }
 
   findIdempotencyKey(key: string): Promise<IdempotencyKey | null> {

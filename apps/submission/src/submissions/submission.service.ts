@@ -1,10 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import type { AuthUser } from '@statex/auth';
 import {
   CreateSubmissionDto,
   RoutingKey,
   SubmissionAcceptedDto,
+  SubmissionPageDto,
   SubmissionStatus,
+  SubmissionStatusViewDto,
   SubmissionViewDto,
 } from '@statex/contracts';
 import { EventContext, InboxService, OutboxService } from '@statex/messaging';
@@ -12,6 +15,10 @@ import { attachmentStorageKey, StorageDriver } from '@statex/storage';
 import type { UploadedFile } from '../attachments/multipart-form.reader';
 import { SubmissionEnv } from '../submission.env';
 import { Submission, SubmissionAttachment } from './entities';
+import { FormRateLimits } from './form-rate-limits';
+import { DEFAULT_PAGE_SIZE, ListSubmissionsQuery } from './list-submissions.query';
+import { listEmailFilter, seesLeadInFull } from './submission.access';
+import { toFullView, toStatusView, toSummary } from './submission.presenter';
 import { SubmissionRepository } from './submission.repository';
 
 /** How far along the journey a status is; a submission's status only moves forward. */
@@ -43,12 +50,14 @@ export class SubmissionService {
     private readonly inbox: InboxService,
     private readonly storage: StorageDriver,
     private readonly env: SubmissionEnv,
+    private readonly rateLimits: FormRateLimits,
   ) {}
 
   /**
    * Stores the submission, its attachments, its first timeline entry and its
    * `request.created` event in one transaction. With an Idempotency-Key, a retry of
-   * the same request returns the first response and creates nothing.
+   * the same request returns the first response and creates nothing (nor counts against the
+   * email address's rate limit).
    */
   async create(input: CreateSubmissionDto, files: UploadedFile[], idempotencyKey?: string): Promise<Accepted> {
     const requestHash = fingerprint(input, files);
@@ -56,6 +65,7 @@ export class SubmissionService {
       const replay = await this.replay(idempotencyKey, requestHash);
       if (replay) return replay;
     }
+    await this.rateLimits.countEmail(input.email);
 
     const id = randomUUID();
     const now = new Date();
@@ -141,26 +151,25 @@ export class SubmissionService {
     return { body: existing.response as unknown as SubmissionAcceptedDto, replayed: true };
   }
 
-  async view(id: string): Promise<SubmissionViewDto> {
+  /** The full submission for staff and for the lead signed in with its verified email; the status view for anyone else. */
+  async view(id: string, user: AuthUser | undefined): Promise<SubmissionViewDto | SubmissionStatusViewDto> {
     const record = await this.repository.find(id);
     if (!record) throw new NotFoundException(`Submission ${id} not found`);
-    const { submission: s, attachments, timeline } = record;
-    return {
-      id: s.id,
-      status: s.status,
-      name: s.name,
-      email: s.email,
-      phone: s.phone ?? undefined,
-      company: s.company ?? undefined,
-      message: s.message,
-      contactChannel: s.contactChannel,
-      locale: s.locale,
-      createdAt: s.createdAt.toISOString(),
-      updatedAt: s.updatedAt.toISOString(),
-      analysis: s.analysis ?? undefined,
-      attachments: attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size })),
-      timeline: timeline.map((t) => ({ status: t.status, at: t.at.toISOString(), note: t.note ?? undefined })),
-    };
+    return seesLeadInFull(user, record.submission.email) ? toFullView(record) : toStatusView(record);
+  }
+
+  /** Staff: every lead, filtered. A client: only the leads sent with their verified email. */
+  async list(user: AuthUser, query: ListSubmissionsQuery): Promise<SubmissionPageDto> {
+    const page = query.page ?? 1;
+    const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
+    const { items, total } = await this.repository.list({
+      email: listEmailFilter(user, query.email),
+      status: query.status,
+      text: query.q || undefined,
+      page,
+      pageSize,
+    });
+    return { items: items.map(toSummary), page, pageSize, total };
   }
 
   /**

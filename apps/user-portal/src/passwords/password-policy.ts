@@ -1,0 +1,25 @@
+import { BadRequestException } from '@nestjs/common';
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+/** NIST SP 800-63B / ASVS 5.0 length rules: at least 8, at least 64 allowed; no composition rules. */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+
+/** The 49,000 most common passwords, from @zxcvbn-ts/language-common, shipped with the project. */
+const COMMON = new Set((dictionary as Record<string, string[]>)['passwords-common'].map((p) => p.toLowerCase()));
+
+/** Throws 400 naming the problem when a new password is too short, too long, common, or the account's own address. */
+export function checkPassword(password: string, email?: string, field = 'password'): void {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH) throw problem(field, `${field} must be at least ${PASSWORD_MIN_LENGTH} characters`);
+  if (length > PASSWORD_MAX_LENGTH) throw problem(field, `${field} must be at most ${PASSWORD_MAX_LENGTH} characters`);
+  const lowered = password.toLowerCase();
+  if (COMMON.has(lowered)) throw problem(field, `${field} is on the list of common passwords; choose a less predictable one (a few unrelated words work well)`);
+  if (email && (lowered === email.toLowerCase() || lowered === email.split('@')[0].toLowerCase())) {
+    throw problem(field, `${field} must not be your email address`);
+  }
+}
+
+function problem(field: string, message: string): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message, errors: [{ field, messages: [message] }] });
+}
