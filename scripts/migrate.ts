@@ -9,11 +9,13 @@ import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
 import { AI_ORCHESTRATOR_SCHEMA } from '../apps/ai-orchestrator/src/ai-orchestrator.schema';
 import { NOTIFICATION_SCHEMA } from '../apps/notification/src/notification.schema';
 import { SUBMISSION_SCHEMA } from '../apps/submission/src/submission.schema';
+import { USER_PORTAL_SCHEMA } from '../apps/user-portal/src/user-portal.schema';
 
 const SCHEMAS = [
   { service: 'submission', ...SUBMISSION_SCHEMA },
   { service: 'notification', ...NOTIFICATION_SCHEMA },
   { service: 'ai-orchestrator', ...AI_ORCHESTRATOR_SCHEMA },
+  { service: 'user-portal', ...USER_PORTAL_SCHEMA },
 ];
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync, readFileSync, WriteStream } from 'node:fs
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { readEnvSource } from '@statex/config';
+import { DEV_ADMIN_PASSWORD } from '../apps/user-portal/src/user-portal.env';
 import { PLATFORM_APPS } from './platform-apps';
 
 const root = resolve(__dirname, '..', '..');
@@ -167,6 +168,14 @@ async function main(): Promise<void> {
   console.log(`\n  Contact form:  POST http://localhost:${apps[0].port}/api/submissions`);
   console.log(`  Mail:          ${mailNote}`);
   console.log(`  Health:        /health/live, /health/ready   Metrics: /metrics`);
+  const portal = apps.find((a) => a.name === 'user-portal')!;
+  const adminEmail = env.ADMIN_EMAIL || 'admin@statex.local';
+  const adminPassword = env.ADMIN_PASSWORD || DEV_ADMIN_PASSWORD;
+  console.log('\nSign in (operator routes, /queues, admin): the first admin comes from ADMIN_EMAIL / ADMIN_PASSWORD');
+  console.log(`  curl -s -X POST http://localhost:${portal.port}/api/auth/login -H 'content-type: application/json' \\`);
+  console.log(`    -d '{"email":"${adminEmail}","password":"${adminPassword === DEV_ADMIN_PASSWORD ? DEV_ADMIN_PASSWORD : '<ADMIN_PASSWORD>'}"}'`);
+  console.log(`  then send  Authorization: Bearer <accessToken>.  Queues in a browser: http://localhost:${apps.find((a) => a.name === 'notification')!.port}/queues`);
+  if (adminPassword === DEV_ADMIN_PASSWORD) console.log('  (development default password: a production start refuses it)');
   console.log('\nTry `npm run demo` in another terminal. Press Ctrl-C to stop.');
 }
 

@@ -323,6 +323,24 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
     expect(admins[0].n).toBe(1);
   });
 
+  it('lets an operator sign in to /queues in a browser: a login page, an HttpOnly cookie, no session left behind', async () => {
+    const dashboard = notification.http;
+    const anonymous = await dashboard.get('/queues').set('accept', 'text/html').expect(302);
+    expect(anonymous.headers.location).toBe('/queues/login');
+    expect((await dashboard.get('/queues/login').expect(200)).text).toContain('<form method="post" action="/queues/login">');
+
+    const client = await signUp();
+    await dashboard.post('/queues/login').type('form').send({ email: client.email, password: PASSWORD }).expect(403);
+    await dashboard.post('/queues/login').type('form').send({ email: ADMIN.email, password: 'not the password' }).expect(401);
+    const signedIn = await dashboard.post('/queues/login').type('form').send(ADMIN).expect(303);
+    expect(signedIn.headers.location).toBe('/queues');
+    const cookie = String(signedIn.headers['set-cookie']);
+    expect(cookie).toMatch(/^statex_access=[^;]+; Path=\/queues; Max-Age=900; HttpOnly; SameSite=Strict/);
+    await dashboard.get('/queues').set('accept', 'text/html').set('cookie', cookie.split(';')[0]).expect(200);
+    await dashboard.get('/queues/api/queues').set('cookie', cookie.split(';')[0]).expect(200);
+    await dashboard.get('/queues/api/queues').expect(401);
+  });
+
   it('issues service tokens by client credentials only to configured clients', async () => {
     await http.post('/api/auth/token').send({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x'.repeat(20) }).expect(401);
     await http.post('/api/auth/token').send({ grant_type: 'password', client_id: 'nobody', client_secret: 'x' }).expect(400);
