@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { BaseEnv } from '@statex/config';
 import { PLATFORM_APPS } from '../scripts/platform-apps';
 
 const root = join(__dirname, '..');
@@ -39,8 +40,10 @@ describe('.env.example', () => {
     const example = read('.env.example');
     for (const { app } of PLATFORM_APPS) {
       const module = await import(`../apps/${app}/src/${app}.env`);
-      const EnvClass = Object.values(module)[0] as new () => object;
-      for (const name of Object.keys(new EnvClass())) {
+      // The app's environment class, whatever else the module exports (constants, helpers).
+      const EnvClass = Object.values(module).find((value) => typeof value === 'function' && value.prototype instanceof BaseEnv) as (new () => object) | undefined;
+      expect({ app, envClass: Boolean(EnvClass) }).toEqual({ app, envClass: true });
+      for (const name of Object.keys(new EnvClass!())) {
         expect({ app, name, documented: new RegExp(`^${name}=`, 'm').test(example) }).toEqual({ app, name, documented: true });
       }
     }

@@ -70,6 +70,7 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
       AUTH_RATE_LIMIT_ACCOUNT_PER_WINDOW: 12,
       AUTH_RATE_LIMIT_WINDOW_S: 3,
       AUTH_KEY_PUBLISH_AHEAD_S: 0,
+      AUTH_SERVICE_CLIENTS: 'crm-sync:crm-sync-secret-0123456789',
     });
     await startPortal();
     notification = await startServiceForTest(
@@ -341,7 +342,18 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
     await dashboard.get('/queues/api/queues').expect(401);
   });
 
-  it('issues service tokens by client credentials only to configured clients', async () => {
+  it('issues service tokens by client credentials only to configured clients; another service takes them where services may call', async () => {
+    const issued = await http.post('/api/auth/token').send({ grant_type: 'client_credentials', client_id: 'crm-sync', client_secret: 'crm-sync-secret-0123456789' }).expect(200);
+    expect(issued.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+    expect(claimsOf(issued.body.accessToken)).toMatchObject({ sub: 'service:crm-sync', roles: ['service'] });
+    expect(issued.body.refreshToken).toBeUndefined();
+    await notification.http
+      .post('/api/notifications')
+      .set(bearer(issued.body.accessToken))
+      .send({ channel: 'email', recipient: 'lead@example.com', template: 'acknowledgement', data: { name: 'Lead', requestId: 'r-1' } })
+      .expect(202);
+    await notification.http.get('/api/notifications').set(bearer(issued.body.accessToken)).expect(403);
+    await http.post('/api/auth/token').send({ grant_type: 'client_credentials', client_id: 'crm-sync', client_secret: 'wrong-secret-0123456789' }).expect(401);
     await http.post('/api/auth/token').send({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'x'.repeat(20) }).expect(401);
     await http.post('/api/auth/token').send({ grant_type: 'password', client_id: 'nobody', client_secret: 'x' }).expect(400);
   });
