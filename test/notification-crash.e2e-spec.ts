@@ -12,11 +12,6 @@ describe('notification service: SIGKILL during a burst of 100', () => {
 
   beforeAll(async () => {
     await smtp.start();
-    // A client killed mid-transaction resets its SMTP connections, and smtp-server emits that as an 'error'
-    // on the server; SmtpStandIn has no listener for it, so the reset would surface as an uncaught
-    // "read ECONNRESET" in this test at random. A real provider shrugs it off; so does the stand-in here.
-    // (Remove once SmtpStandIn listens for 'error' itself.)
-    (smtp as unknown as { server: NodeJS.EventEmitter }).server.on('error', () => undefined);
     await auth.start();
     machine = bearer(await auth.mint({ sub: 'service:burst-test', roles: ['service'], expiresIn: 3600 }));
     smtp.delayMs = 40;

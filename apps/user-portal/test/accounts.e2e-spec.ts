@@ -26,9 +26,10 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
   let notification: ServiceUnderTest;
   let http: ReturnType<typeof request>;
 
+  /** On the same port after a restart: notification keeps its USER_PORTAL_URL. */
   const startPortal = async () => {
     portal = await startServiceForTest(userPortalService, env);
-    await portal.app.listen(0, '127.0.0.1');
+    await portal.app.listen(portalUrl ? Number(new URL(portalUrl).port) : 0, '127.0.0.1');
     portalUrl = `http://127.0.0.1:${(portal.app.getHttpServer().address() as AddressInfo).port}`;
     http = request(portalUrl);
   };

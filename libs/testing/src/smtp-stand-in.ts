@@ -44,6 +44,8 @@ export class SmtpStandIn {
           .catch(callback);
       },
     });
+    // A client killed mid-message (a crash test) resets its socket: a real provider shrugs that off.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', () => resolve());

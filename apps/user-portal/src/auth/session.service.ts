@@ -77,7 +77,7 @@ export class SessionService {
       if (token.rotatedAt) {
         // A rotated token presented again: whoever holds the family, it is no longer only its owner.
         await this.accounts.revokeSession(m, session.id, 'refresh_token_reuse');
-        if (user) await this.mail.send(m, user, 'session-reuse-alert', { name: user.name, at: now.toISOString(), ip: session.ip ?? 'unknown', device: session.userAgent ?? 'unknown' });
+        if (user) await this.mail.send(m, user, 'session-reuse-alert', { name: user.name, at: now.toISOString(), ip: session.ip ?? undefined, device: session.userAgent ?? undefined });
         this.logger.warn({ userId: session.userId, sessionId: session.id }, 'Refresh token reused: session revoked');
         return { refused: 'This refresh token was already used; the session has been revoked for safety. Sign in again' } as const;
       }
