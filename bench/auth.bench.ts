@@ -65,7 +65,7 @@ async function guardCost(): Promise<string[]> {
     .setIssuedAt(now)
     .setExpirationTime(now + 3600)
     .sign(privateKey);
-  const base = `http://127.0.0.1:${GUARD_PORT}/api/bench`;
+  const base = `http://127.0.0.1:${GUARD_PORT}/bench`;
   try {
     await load(`${base}/public`, { duration: 1 }); // warm-up
     const open: number[] = [];

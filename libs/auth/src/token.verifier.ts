@@ -1,5 +1,6 @@
 import { Inject, Injectable, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { BaseEnv } from '@statex/config';
 import { ACCESS_TOKEN_ALGORITHM, Role, ROLES } from '@statex/contracts';
 import type { AuthUser } from './auth-user';
@@ -42,12 +43,29 @@ const REASONS: Record<string, string> = {
  */
 @Injectable()
 export class TokenVerifier {
+  /**
+   * Tokens already verified, by their exact text, until they expire and for at most a minute: a
+   * client reuses its token for every call, and the signature check is most of what the guard
+   * costs. Any change to a token's bytes misses the cache; a key withdrawn from the JWKS stops
+   * being trusted within the minute.
+   */
+  private readonly verified = new LRUCache<string, AuthUser>({ max: 10_000, ttl: 60_000, ttlAutopurge: false });
+
   constructor(
     @Inject(KEY_RESOLVER) private readonly keys: KeyResolver,
     private readonly env: BaseEnv,
   ) {}
 
   async verify(token: string): Promise<AuthUser> {
+    const cached = this.verified.get(token);
+    if (cached) return cached;
+    const user = await this.check(token);
+    const secondsLeft = user.expiresAt - Math.floor(Date.now() / 1000);
+    if (secondsLeft > 1) this.verified.set(token, user, { ttl: Math.min(60, secondsLeft - 1) * 1000 });
+    return user;
+  }
+
+  private async check(token: string): Promise<AuthUser & { expiresAt: number }> {
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
@@ -76,6 +94,7 @@ export class TokenVerifier {
       emailVerified: payload.email_verified === true,
       roles,
       sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
+      expiresAt: Number(payload.exp),
     };
   }
 }
