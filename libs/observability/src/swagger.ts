@@ -1,5 +1,62 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+type Operation = {
+  parameters?: { in: string }[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['statusCode', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } } } },
+  },
+};
+
+const COMMON_ERRORS: Record<string, string> = {
+  '400': 'The input is invalid: the body names each bad field',
+  '404': 'Nothing has this id',
+  '413': 'The body is larger than this route accepts',
+  '414': 'The URL is longer than the server reads',
+  '415': 'The body is not of a content type this route accepts',
+  '431': 'The request headers are larger than the server reads',
+};
+
+/**
+ * Declares the errors that the shared pipeline answers on any route of a given shape, so the
+ * document says every status a route can give: 414 and 431 anywhere (the HTTP parser), 400
+ * where there is input (the validation pipe), 404 where a path names something, 400, 413 and
+ * 415 on every method that may carry a body (the body parsers run before any route).
+ * Routes declare their own 401/403 (`@Roles`), 409, 422 and 429.
+ */
+export function declareCommonErrors(document: OpenAPIObject): OpenAPIObject {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ErrorResponse: ERROR_SCHEMA as never } };
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item as Record<string, Operation>)) {
+      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+      const params = operation.parameters ?? [];
+      const statuses = new Set(['414', '431']);
+      const hasPath = path.includes('{');
+      if (params.length > 0 || operation.requestBody || hasPath) statuses.add('400');
+      if (hasPath) statuses.add('404');
+      if (operation.requestBody || ['post', 'put', 'patch', 'delete'].includes(method)) ['400', '413', '415'].forEach((s) => statuses.add(s));
+      for (const status of statuses) {
+        const declared = operation.responses[status] as { content?: unknown } | undefined;
+        operation.responses[status] = {
+          description: COMMON_ERRORS[status],
+          ...(declared ?? {}),
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+        };
+      }
+    }
+  }
+  return document;
+}
 
 /** Swagger UI at `/docs`, the OpenAPI 3 document at `/docs-json`. */
 export function setupSwagger(app: INestApplication, service: string, description: string): void {
@@ -9,6 +66,6 @@ export function setupSwagger(app: INestApplication, service: string, description
     .setVersion(process.env.npm_package_version ?? '0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from user-portal: POST /api/auth/login' })
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = declareCommonErrors(SwaggerModule.createDocument(app, config));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, BadRequestException, Post, Req } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Authenticated, AuthUser, CurrentUser, Public, Roles } from '@statex/auth';
 import { SigningKeys } from '../keys/signing-keys.service';
@@ -19,6 +19,10 @@ import {
   TokenPairDto,
 } from './auth.dto';
 import { ClientMeta, SessionService } from './session.service';
+
+class RotatedKeyDto {
+  @ApiProperty({ description: 'The key id that signs from now on' }) kid!: string;
+}
 
 const client = (request: FastifyRequest): ClientMeta => ({ ip: request.ip, userAgent: request.headers['user-agent'] });
 const CHECK_INBOX = 'If the address can receive it, an email is on its way. Check your inbox.';
@@ -166,7 +170,8 @@ export class AuthController {
   @Roles('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign with a new key from now on (a suspected leak); the old key stays published until its tokens expire' })
-  async rotate(): Promise<{ kid: string }> {
+  @ApiOkResponse({ type: RotatedKeyDto })
+  async rotate(): Promise<RotatedKeyDto> {
     return { kid: await this.keys.rotateNow() };
   }
 }

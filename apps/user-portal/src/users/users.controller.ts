@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, AuthUser, CurrentUser, Roles } from '@statex/auth';
 import { AccountService } from './account.service';
 import { AdminUpdateUserDto, UpdateMeDto, UserDto, UserIdParam, UserPageDto, UserQuery } from './users.dto';
@@ -29,6 +29,7 @@ export class UsersController {
   @Authenticated()
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete your account: sessions end, personal data is removed, user.deleted is emitted' })
+  @ApiConflictResponse({ description: 'The last active admin cannot lose the role, be disabled or deleted' })
   @ApiNoContentResponse()
   async deleteMe(@CurrentUser() user: AuthUser): Promise<void> {
     await this.accounts.deleteMe(user);
@@ -45,6 +46,7 @@ export class UsersController {
   @Patch(':id')
   @Roles('admin')
   @ApiOperation({ summary: 'Change a user’s role, or disable (ending their sessions) or enable them' })
+  @ApiConflictResponse({ description: 'The last active admin cannot lose the role, be disabled or deleted' })
   @ApiOkResponse({ type: UserDto })
   update(@CurrentUser() admin: AuthUser, @Param() { id }: UserIdParam, @Body() body: AdminUpdateUserDto): Promise<UserDto> {
     return this.accounts.adminUpdate(admin, id, body);
@@ -54,6 +56,8 @@ export class UsersController {
   @Roles('admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user and their personal data' })
+  @ApiNoContentResponse()
+  @ApiConflictResponse({ description: 'The last active admin cannot lose the role, be disabled or deleted' })
   async remove(@CurrentUser() admin: AuthUser, @Param() { id }: UserIdParam): Promise<void> {
     await this.accounts.adminDelete(admin, id);
   }

@@ -1,0 +1,277 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import fc from 'fast-check';
+import request from 'supertest';
+import type { BaseEnv } from '@statex/config';
+import type { ServiceDefinition } from '@statex/runtime';
+import { AuthStandIn, BrokerProbe, dropDatabases, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
+import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
+import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
+import { AiWorkerEnv } from '../apps/ai-worker/src/ai-worker.env';
+import { contentService } from '../apps/content/src/content.app';
+import { ContentEnv } from '../apps/content/src/content.env';
+import { loggingService } from '../apps/logging/src/logging.app';
+import { LoggingEnv } from '../apps/logging/src/logging.env';
+import { notificationService } from '../apps/notification/src/notification.app';
+import { NotificationEnv } from '../apps/notification/src/notification.env';
+import { submissionService } from '../apps/submission/src/submission.app';
+import { SubmissionEnv } from '../apps/submission/src/submission.env';
+import { userPortalService } from '../apps/user-portal/src/user-portal.app';
+import { UserPortalEnv } from '../apps/user-portal/src/user-portal.env';
+
+/**
+ * Every operation of every service, fuzzed from the service's own OpenAPI document: requests made
+ * valid from the schemas (fast-check, seeded), then each field made wrong in turn, then bodies
+ * that are wrong as a whole. Each is sent without a token and with an admin's token (admins hold
+ * every staff role), so the guard is not the only thing answering. It passes when no answer is a
+ * 5xx, every status is one the document declares, every 2xx JSON body matches its declared schema,
+ * and every service is still ready afterwards. FUZZ_SEED and FUZZ_RUNS change the run.
+ */
+const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 3);
+const ADMIN = { email: 'admin@fuzz.test', password: 'Fuzz-admin-password-42' };
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  allOf?: Schema[];
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  example?: unknown;
+  additionalProperties?: boolean | Schema;
+};
+type Parameter = { name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema?: Schema };
+type Operation = {
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema?: Schema }> };
+  responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+};
+type Spec = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, Schema> } };
+
+interface Attempt {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  body?: unknown;
+  raw?: { contentType: string; text: string };
+  what: string;
+}
+
+const NASTY_STRINGS = ['', 'a\u0000b', '\u0000', '\uD800', '\u202Eevil\u202C', '𝕏'.repeat(500), 'x'.repeat(20_000), ' ', '<script>alert(1)</script>', "'; DROP TABLE users; --", '../../etc/passwd', '%00', '{{constructor}}'];
+const NASTY_VALUES: unknown[] = [null, 123, -1, 1e308, -1e308, 0.5, true, [], ['x'], {}, { $gt: '' }, nest(60)];
+
+function nest(depth: number): unknown {
+  let value: unknown = 'deep';
+  for (let i = 0; i < depth; i += 1) value = { a: value };
+  return value;
+}
+
+function deref(spec: Spec, schema: Schema | undefined): Schema {
+  let s = schema ?? {};
+  for (let hops = 0; s.$ref && hops < 10; hops += 1) s = spec.components?.schemas?.[s.$ref.replace('#/components/schemas/', '')] ?? {};
+  if (s.allOf) {
+    const parts = s.allOf.map((p) => deref(spec, p));
+    return { ...s, allOf: undefined, type: 'object', properties: Object.assign({}, ...parts.map((p) => p.properties ?? {}), s.properties), required: parts.flatMap((p) => p.required ?? []).concat(s.required ?? []) };
+  }
+  return s;
+}
+
+/** A fast-check arbitrary of values valid for the schema (as far as a schema can say). */
+function valid(spec: Spec, schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
+  const s = deref(spec, schema);
+  const alternatives = s.oneOf ?? s.anyOf;
+  if (alternatives) return fc.oneof(...alternatives.map((a) => valid(spec, a, depth + 1)));
+  if (s.enum) return fc.constantFrom(...s.enum);
+  const generated = ((): fc.Arbitrary<unknown> => {
+    switch (s.type) {
+      case 'string':
+        if (s.format === 'uuid') return fc.uuid();
+        if (s.format === 'email') return fc.constantFrom('jana@example.com', 'petr.svoboda@example.org');
+        if (s.format === 'date-time') return fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+        if (s.format === 'binary') return fc.constant('file');
+        return fc.string({ minLength: Math.min(s.minLength ?? 1, 50), maxLength: Math.min(s.maxLength ?? 40, 40) });
+      case 'integer':
+        return fc.integer({ min: s.minimum ?? 0, max: Math.min(s.maximum ?? 1000, 1_000_000) });
+      case 'number':
+        return fc.double({ min: s.minimum ?? 0, max: s.maximum ?? 1000, noNaN: true, noDefaultInfinity: true });
+      case 'boolean':
+        return fc.boolean();
+      case 'array':
+        return depth > 4 ? fc.constant([]) : fc.array(valid(spec, s.items, depth + 1), { maxLength: 3 });
+      default: {
+        if (depth > 4) return fc.constant({});
+        const properties = s.properties ?? {};
+        if (Object.keys(properties).length === 0) return fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 });
+        const record: Record<string, fc.Arbitrary<unknown>> = {};
+        for (const [key, value] of Object.entries(properties)) record[key] = valid(spec, value, depth + 1);
+        return fc.record(record, { requiredKeys: (s.required ?? []).filter((k) => k in properties) });
+      }
+    }
+  })();
+  // Examples are the document's own idea of a good value: half the time, take it.
+  return s.example !== undefined ? fc.oneof(fc.constant(s.example), generated) : generated;
+}
+
+function sample<T>(arbitrary: fc.Arbitrary<T>, seed: number): T[] {
+  return fc.sample(arbitrary, { seed, numRuns: RUNS });
+}
+
+/** Every attempt for one operation: valid ones, each field wrong in turn, wrong bodies as a whole. */
+function attempts(spec: Spec, method: string, path: string, op: Operation, seed: number): Attempt[] {
+  const params = op.parameters ?? [];
+  const pathParams = params.filter((p) => p.in === 'path');
+  const queryParams = params.filter((p) => p.in === 'query');
+  const fill = (p: Parameter, s: number) => sample(valid(spec, p.schema), s)[0];
+  const build = (s: number, overrides: { path?: Record<string, unknown>; query?: Record<string, unknown> } = {}) => {
+    let url = path;
+    for (const p of pathParams) url = url.replace(`{${p.name}}`, encodeURIComponent(String(overrides.path?.[p.name] ?? fill(p, s))));
+    const query: Record<string, unknown> = {};
+    for (const p of queryParams) if (p.required || s % 2 === 0) query[p.name] = fill(p, s + 1);
+    return { url, query: { ...query, ...overrides.query } };
+  };
+  const jsonBody = op.requestBody?.content['application/json']?.schema;
+  const bodies = jsonBody ? sample(valid(spec, jsonBody), seed) : [undefined];
+  const out: Attempt[] = [];
+  bodies.forEach((body, i) => {
+    const { url, query } = build(seed + i);
+    out.push({ method, path: url, query, body, what: 'valid from the schema' });
+  });
+  const base = build(seed);
+  const validBody = bodies[0];
+  // Each path parameter, then each query parameter, made wrong.
+  for (const p of pathParams) for (const bad of ['x', '0', '-1', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '%00', 'a'.repeat(300), '..']) out.push({ method, ...build(seed, { path: { [p.name]: bad } }), path: build(seed, { path: { [p.name]: bad } }).url, body: validBody, what: `path ${p.name}=${bad.slice(0, 20)}` });
+  for (const p of queryParams) for (const bad of [...NASTY_STRINGS.slice(0, 8), '-1', '1e999', '99999999999999999999']) out.push({ method, path: base.url, query: { ...base.query, [p.name]: bad }, body: validBody, what: `query ${p.name}=${JSON.stringify(bad).slice(0, 30)}` });
+  if (jsonBody && validBody && typeof validBody === 'object' && !Array.isArray(validBody)) {
+    const keys = Object.keys(deref(spec, jsonBody).properties ?? {});
+    for (const key of keys) {
+      const { [key]: _dropped, ...without } = validBody as Record<string, unknown>;
+      out.push({ method, path: base.url, query: base.query, body: without, what: `body without ${key}` });
+      for (const bad of [...NASTY_STRINGS, ...NASTY_VALUES]) out.push({ method, path: base.url, query: base.query, body: { ...validBody, [key]: bad }, what: `body ${key}=${JSON.stringify(bad)?.slice(0, 30)}` });
+    }
+    out.push({ method, path: base.url, query: base.query, body: { ...validBody, unexpected: 'field' }, what: 'body with an unknown field' });
+  }
+  if (op.requestBody || ['post', 'put', 'patch'].includes(method)) {
+    const text = JSON.stringify(validBody ?? {});
+    out.push({ method, path: base.url, query: base.query, raw: { contentType: 'application/json', text: text.slice(0, Math.max(1, text.length - 3)) }, what: 'truncated JSON' });
+    out.push({ method, path: base.url, query: base.query, raw: { contentType: 'application/json', text: `${'['.repeat(5000)}${']'.repeat(5000)}` }, what: 'JSON nested 5000 deep (arrays)' });
+    out.push({ method, path: base.url, query: base.query, raw: { contentType: 'application/json', text: `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}` }, what: 'JSON nested 5000 deep (objects)' });
+    out.push({ method, path: base.url, query: base.query, raw: { contentType: 'text/plain', text }, what: 'wrong content type' });
+    out.push({ method, path: base.url, query: base.query, raw: { contentType: 'application/json', text: 'null' }, what: 'null body' });
+    out.push({ method, path: base.url, query: base.query, raw: { contentType: 'application/json', text: '[1,2,3]' }, what: 'array body' });
+    out.push({ method, path: base.url, query: base.query, raw: { contentType: 'application/json', text: '"\\ud800"' }, what: 'lone surrogate body' });
+  }
+  return out;
+}
+
+/** Rewrites the document's local $refs so ajv can resolve them against the document itself. */
+function withDocRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withDocRefs);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `doc.json${v}` : withDocRefs(v)]));
+  }
+  return value;
+}
+
+interface Fuzzed {
+  definition: ServiceDefinition<BaseEnv>;
+  service?: ServiceUnderTest;
+}
+
+describe('every operation of every service, fuzzed from its OpenAPI document (seeded fast-check)', () => {
+  const namespace = uniqueNamespace('fz');
+  const auth = new AuthStandIn();
+  const smtp = new SmtpStandIn();
+  const targets: Record<string, Fuzzed & { schema: new () => BaseEnv; overrides?: Record<string, string | number> }> = {
+    submission: { definition: submissionService as never, schema: SubmissionEnv, overrides: { STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'statex-fuzz-')) } },
+    'ai-orchestrator': { definition: aiOrchestratorService as never, schema: AiOrchestratorEnv },
+    'ai-worker': { definition: aiWorkerService as never, schema: AiWorkerEnv },
+    notification: { definition: notificationService as never, schema: NotificationEnv },
+    'user-portal': { definition: userPortalService as never, schema: UserPortalEnv, overrides: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, AUTH_RATE_LIMIT_IP_PER_WINDOW: 1_000_000, AUTH_RATE_LIMIT_ACCOUNT_PER_WINDOW: 1_000_000 } },
+    logging: { definition: loggingService as never, schema: LoggingEnv },
+    content: { definition: contentService as never, schema: ContentEnv },
+  };
+  let adminStandIn: string;
+  let adminPortal: string;
+
+  beforeAll(async () => {
+    await Promise.all([auth.start(), smtp.start()]);
+    adminStandIn = await auth.mint({ roles: ['admin'], email: 'admin@fuzz.test', expiresIn: 3600 });
+    for (const target of Object.values(targets)) {
+      target.service = await startServiceForTest(target.definition, testEnv(target.schema, namespace, { ...auth.env, SMTP_PORT: smtp.port, ...target.overrides }));
+    }
+    const login = await targets['user-portal'].service!.http.post('/api/auth/login').send(ADMIN).expect(200);
+    adminPortal = login.body.accessToken;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const target of Object.values(targets)) await target.service?.app.close();
+    await Promise.all([auth.stop(), smtp.stop()]);
+    await dropDatabases(`${namespace}_`);
+    const probe = await new BrokerProbe(namespace).start();
+    await probe.cleanup(Object.keys(targets));
+    await probe.stop();
+  });
+
+  it.each(Object.keys(targets))('%s: no 5xx, only declared statuses, 2xx bodies match their schemas, still ready', async (name) => {
+    const { service } = targets[name];
+    const http = service!.http;
+    const spec = (await http.get('/docs-json').expect(200)).body as Spec;
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false });
+    ajv.addSchema({ $id: 'doc.json', components: withDocRefs(spec.components ?? {}) });
+    const validators = new Map<string, ValidateFunction>();
+    const token = name === 'user-portal' ? adminPortal : adminStandIn;
+    const failures: string[] = [];
+    let sent = 0;
+    let operationIndex = 0;
+    const statuses = new Map<number, number>();
+
+    for (const [path, item] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        operationIndex += 1;
+        for (const attempt of attempts(spec, method, path, op, SEED + operationIndex * 1000)) {
+          for (const withToken of [false, true]) {
+            let req = (http as unknown as Record<string, (url: string) => request.Test>)[method](attempt.path).query(attempt.query as Record<string, string>);
+            if (withToken) req = req.set('authorization', `Bearer ${token}`);
+            if (attempt.raw) req = req.set('content-type', attempt.raw.contentType).send(attempt.raw.text);
+            else if (attempt.body !== undefined) req = req.send(attempt.body as object);
+            const res = await req;
+            sent += 1;
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            const declared = op.responses[String(res.status)] ?? op.responses.default;
+            const describe = () =>
+              `${method.toUpperCase()} ${attempt.path} ${JSON.stringify(attempt.query)} (${attempt.what}, ${withToken ? 'admin token' : 'no token'}) body=${JSON.stringify(attempt.raw?.text ?? attempt.body)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 200)}`;
+            if (res.status >= 500) failures.push(`5xx: ${describe()}`);
+            else if (!declared) failures.push(`undeclared status: ${describe()}`);
+            else if (res.status < 300 && /json/.test(String(res.headers['content-type']))) {
+              const schema = declared.content?.['application/json']?.schema;
+              if (schema) {
+                const key = `${method} ${path} ${res.status}`;
+                if (!validators.has(key)) validators.set(key, ajv.compile(withDocRefs(schema) as object));
+                const validate = validators.get(key)!;
+                if (!validate(res.body)) failures.push(`body off its schema (${ajv.errorsText(validate.errors)}): ${describe()}`);
+              }
+            }
+          }
+        }
+      }
+    }
+    await http.get('/health/ready').expect(200);
+    process.stdout.write(`fuzz ${name}: ${sent} requests over ${operationIndex} operations, by status ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`);
+    // Printed so a failing run names the requests; one line per distinct problem.
+    if (failures.length > 0) console.error(`${name}: ${failures.length} of ${sent} requests failed (seed ${SEED})\n${[...new Set(failures)].slice(0, 40).join('\n')}`);
+    expect({ service: name, sent, failures: failures.length }).toEqual({ service: name, sent, failures: 0 });
+    expect(sent).toBeGreaterThan(0);
+  }, 300_000);
+});
