@@ -100,6 +100,24 @@ export class BaseEnv {
   @Min(50)
   OUTBOX_POLL_INTERVAL_MS: number = 1000;
 
+  /** Failed publishes (the broker reachable) after which an outbox row is set aside for an operator. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  OUTBOX_MAX_ATTEMPTS: number = 20;
+
+  /** Published outbox rows are deleted after this many hours. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  OUTBOX_RETENTION_HOURS: number = 72;
+
+  /** Processed inbox rows are deleted after this many days: longer than any redelivery or replay of a parked message. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  INBOX_RETENTION_DAYS: number = 14;
+
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -28,3 +28,22 @@ export class CreateMessagingTables1764115200000 implements MigrationInterface {
     await q.query('DROP TABLE IF EXISTS outbox_messages');
   }
 }
+
+/** Outbox rows that kept failing are set aside rather than retried ahead of the rest forever. */
+export class OutboxSetAside1764300000000 implements MigrationInterface {
+  name = 'OutboxSetAside1764300000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS set_aside_at timestamptz`);
+    await q.query(`DROP INDEX IF EXISTS outbox_messages_pending_idx`);
+    await q.query(`CREATE INDEX IF NOT EXISTS outbox_messages_pending_idx ON outbox_messages (created_at) WHERE published_at IS NULL AND set_aside_at IS NULL`);
+    await q.query(`CREATE INDEX IF NOT EXISTS outbox_messages_published_idx ON outbox_messages (published_at) WHERE published_at IS NOT NULL`);
+    await q.query(`CREATE INDEX IF NOT EXISTS inbox_messages_processed_idx ON inbox_messages (processed_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS inbox_messages_processed_idx`);
+    await q.query(`DROP INDEX IF EXISTS outbox_messages_published_idx`);
+    await q.query(`ALTER TABLE outbox_messages DROP COLUMN IF EXISTS set_aside_at`);
+  }
+}

@@ -55,7 +55,12 @@ export class MessagingModule {
         provide: OutboxRelay,
         inject: [DataSource, EventPublisher, BaseEnv],
         useFactory: (dataSource: DataSource, publisher: EventPublisher, env: BaseEnv) =>
-          new OutboxRelay(dataSource, publisher, { pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS }),
+          new OutboxRelay(dataSource, publisher, {
+            pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+            maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+            outboxRetentionMs: env.OUTBOX_RETENTION_HOURS * 3_600_000,
+            inboxRetentionMs: env.INBOX_RETENTION_DAYS * 86_400_000,
+          }),
       });
       exported.push(OutboxService, InboxService, OutboxRelay);
     }

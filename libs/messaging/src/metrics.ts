@@ -1,4 +1,4 @@
-import { Counter, register } from 'prom-client';
+import { Counter, Gauge, register } from 'prom-client';
 
 function counter(name: string, help: string, labelNames: string[]): Counter<string> {
   const existing = register.getSingleMetric(name);
@@ -11,4 +11,25 @@ export const messagingMetrics = {
   consumed: counter('statex_messages_consumed_total', 'Messages handled successfully and acknowledged', ['routing_key']),
   retried: counter('statex_messages_retried_total', 'Messages sent to a retry queue after their handler threw', ['routing_key']),
   deadLettered: counter('statex_messages_dead_lettered_total', 'Messages parked in the dead-letter queue', ['routing_key', 'reason']),
+  settleFailed: counter('statex_messages_settle_failed_total', 'Retry or park copies the broker refused or returned; the original stays unacknowledged', ['routing_key']),
+};
+
+function gauge(name: string, help: string, collect: (this: Gauge<string>) => Promise<void>): Gauge<string> {
+  const existing = register.getSingleMetric(name);
+  return (existing as Gauge<string> | undefined) ?? new Gauge({ name, help, collect });
+}
+
+/** The outbox: rows set aside, and (read from the database at scrape time) lag and rows set aside now. */
+export const outboxMetrics = {
+  setAside: counter('statex_outbox_set_aside_total', 'Outbox rows set aside after failing to publish too many times', []),
+  lag: gauge('statex_outbox_lag_seconds', 'Age of the oldest outbox row waiting to be published (0 when none)', async function () {
+    const { relays } = await import('./outbox/outbox.relay');
+    const lags = await Promise.all([...relays].map((r) => r.backlog().catch(() => ({ lagSeconds: 0, setAside: 0 }))));
+    this.set(Math.max(0, ...lags.map((l) => l.lagSeconds)));
+  }),
+  setAsideRows: gauge('statex_outbox_set_aside_rows', 'Outbox rows set aside now, waiting for an operator', async function () {
+    const { relays } = await import('./outbox/outbox.relay');
+    const rows = await Promise.all([...relays].map((r) => r.backlog().catch(() => ({ lagSeconds: 0, setAside: 0 }))));
+    this.set(rows.reduce((sum, r) => sum + r.setAside, 0));
+  }),
 };

@@ -5,7 +5,7 @@ import { EventPublisher } from './event-publisher';
 /** Where the runtime registers the process's consumer, so readiness can see it. */
 @Injectable()
 export class ConsumerRegistry {
-  consumer?: { isConnected(): boolean; queueName: string };
+  consumer?: { isConnected(): boolean; isAttached(): boolean; queueName: string };
 }
 
 @Injectable()
@@ -21,8 +21,12 @@ export class RabbitMqReadinessCheck {
   async isHealthy(): Promise<HealthIndicatorResult> {
     const indicator = this.health.check(this.name);
     const publisher = this.publisher.isConnected();
-    const consumer = this.consumers.consumer ? this.consumers.consumer.isConnected() : true;
-    const details = { publisher: publisher ? 'connected' : 'disconnected', consumer: consumer ? 'connected' : 'disconnected', queue: this.consumers.consumer?.queueName };
-    return publisher && consumer ? indicator.up(details) : indicator.down({ ...details, message: 'RabbitMQ connection is down' });
+    const registered = this.consumers.consumer;
+    const consumer = registered ? (registered.isAttached() ? 'consuming' : registered.isConnected() ? 'detached' : 'disconnected') : 'none';
+    const details = { publisher: publisher ? 'connected' : 'disconnected', consumer, queue: registered?.queueName };
+    if (!publisher) return indicator.down({ ...details, message: 'RabbitMQ connection is down (publisher)' });
+    if (consumer === 'disconnected') return indicator.down({ ...details, message: 'RabbitMQ connection is down (consumer)' });
+    if (consumer === 'detached') return indicator.down({ ...details, message: `Not consuming ${registered!.queueName}: the consumer is detached` });
+    return indicator.up(details);
   }
 }

@@ -16,10 +16,9 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
   const publishers: EventPublisher[] = [];
   const relays: OutboxRelay[] = [];
 
-  const newRelay = (url = env.RABBITMQ_URL) => {
-    const publisher = new EventPublisher({ url, namespace, source: 'outbox-test', confirmTimeoutMs: 1500 });
+  const newRelay = (url = env.RABBITMQ_URL, publisher = new EventPublisher({ url, namespace, source: 'outbox-test', confirmTimeoutMs: 1500 }), options: { maxAttempts?: number } = {}) => {
     publishers.push(publisher);
-    const relay = new OutboxRelay(dataSource, publisher, { pollIntervalMs: 100, batchSize: 50 });
+    const relay = new OutboxRelay(dataSource, publisher, { pollIntervalMs: 100, batchSize: 50, ...options });
     relays.push(relay);
     return relay;
   };
@@ -79,11 +78,14 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
   it('keeps events while the broker is unreachable and publishes them later', async () => {
     const event = requestCreated('broker down');
     await dataSource.transaction((m) => outbox.add(m, RoutingKey.RequestCreated, event));
-    const unreachable = newRelay('amqp://guest:guest@127.0.0.1:1');
+    const unreachable = newRelay('amqp://guest:guest@127.0.0.1:1', undefined, { maxAttempts: 1 });
     await expect(unreachable.relayBatch()).rejects.toThrow();
-    const [row] = await dataSource.query('SELECT attempts, last_error, published_at FROM outbox_messages WHERE payload->>\'submissionId\' = $1', [event.submissionId]);
+    await expect(unreachable.relayBatch()).rejects.toThrow();
+    const [row] = await dataSource.query('SELECT attempts, last_error, published_at, set_aside_at FROM outbox_messages WHERE payload->>\'submissionId\' = $1', [event.submissionId]);
     expect(row.published_at).toBeNull();
-    expect(row.attempts).toBeGreaterThanOrEqual(1);
+    // An outage is no fault of the row: no attempt counted, nothing set aside, the reason on record.
+    expect(row.attempts).toBe(0);
+    expect(row.set_aside_at).toBeNull();
     expect(row.last_error).toBeTruthy();
     newRelay().start();
     await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId);
@@ -105,6 +107,47 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
     expect(seen).toHaveLength(300);
     expect(new Set(seen.map((m) => m.message.properties.messageId)).size).toBe(300);
     expect(await pending()).toBe(0);
+  });
+
+  it('publishes row by row: a row that keeps failing holds back and re-sends nothing, and is set aside after its attempts', async () => {
+    class PoisonedPublisher extends EventPublisher {
+      override async publish(message: Parameters<EventPublisher['publish']>[0]): Promise<string> {
+        if ((message.payload as { message?: string }).message === 'poison') throw new Error('the broker refused this message');
+        return super.publish(message);
+      }
+    }
+    const good = [requestCreated('good 1'), requestCreated('good 2')];
+    const poison = requestCreated('poison');
+    await dataSource.transaction(async (m) => {
+      await outbox.add(m, RoutingKey.RequestCreated, good[0]);
+      await outbox.add(m, RoutingKey.RequestCreated, poison);
+      await outbox.add(m, RoutingKey.RequestCreated, good[1]);
+    });
+    const relay = newRelay(env.RABBITMQ_URL, new PoisonedPublisher({ url: env.RABBITMQ_URL, namespace, source: 'outbox-test', confirmTimeoutMs: 1500 }), { maxAttempts: 3 });
+    relay.start();
+    const row = () => dataSource.query('SELECT attempts, set_aside_at, last_error FROM outbox_messages WHERE payload->>\'message\' = $1', ['poison']).then((r: Record<string, unknown>[]) => r[0]);
+    await waitFor(async () => (await row()).set_aside_at !== null, { what: 'the poison row to be set aside', timeoutMs: 20_000 });
+    expect(await row()).toMatchObject({ attempts: 3, last_error: 'the broker refused this message' });
+    const wanted = new Set(good.map((g) => g.submissionId));
+    await waitFor(() => probe.messages(RoutingKey.RequestCreated, (m) => wanted.has(m.payload.submissionId)).length === 2, { what: 'both good rows' });
+    // Each good row went out once, though its batch also held the failing row three times.
+    expect(probe.messages(RoutingKey.RequestCreated, (m) => wanted.has(m.payload.submissionId))).toHaveLength(2);
+    expect(await relay.backlog()).toMatchObject({ setAside: 1 });
+    const metrics = await (await import('prom-client')).register.getSingleMetricAsString('statex_outbox_set_aside_rows');
+    expect(metrics).toMatch(/statex_outbox_set_aside_rows\S* 1$/m);
+  });
+
+  it('prunes published outbox rows and processed inbox rows past their retention, and keeps the rest', async () => {
+    const old = randomUUID();
+    const fresh = randomUUID();
+    await dataSource.query(`INSERT INTO outbox_messages (id, routing_key, payload, created_at, published_at) VALUES ($1, 'request.created', '{}', now() - interval '100 hours', now() - interval '99 hours'), ($2, 'request.created', '{}', now(), now())`, [old, fresh]);
+    await dataSource.query(`INSERT INTO inbox_messages (consumer, message_id, routing_key, processed_at) VALUES ('prune-test', $1, 'x', now() - interval '30 days'), ('prune-test', $2, 'x', now())`, [old, fresh]);
+    const relay = newRelay();
+    const pruned = await relay.prune();
+    expect(pruned.outbox).toBeGreaterThanOrEqual(1);
+    expect(pruned.inbox).toBeGreaterThanOrEqual(1);
+    expect((await dataSource.query('SELECT id FROM outbox_messages WHERE id = ANY($1)', [[old, fresh]])).map((r: { id: string }) => r.id)).toEqual([fresh]);
+    expect((await dataSource.query(`SELECT message_id FROM inbox_messages WHERE consumer = 'prune-test'`)).map((r: { message_id: string }) => r.message_id)).toEqual([fresh]);
   });
 
   it('inbox: a redelivered message has no second effect', async () => {

@@ -20,13 +20,14 @@ const failuresLeft = new Map<string, number>();
 
 @Controller()
 class ScriptedHandlers {
-  /** `message` scripts the handler: "ok:<id>", "fail-twice:<id>", "always-fail:<id>", "permanent:<id>". */
+  /** `message` scripts the handler: "ok:<id>", "fail-twice:<id>", "always-fail:<id>", "permanent:<id>", "slow:<id>". */
   @EventPattern(RoutingKey.RequestCreated)
   async onRequestCreated(@Payload() event: RequestCreatedEvent, @Ctx() ctx: EventContext): Promise<void> {
     handled.push({ message: event.message, attempt: ctx.attempt, at: Date.now(), payloadIsInstance: event instanceof RequestCreatedEvent });
     const [mode] = event.message.split(':');
     if (mode === 'always-fail') throw new Error(`scripted failure of ${event.message}`);
     if (mode === 'permanent') throw new PermanentMessageError('this can never succeed');
+    if (mode === 'slow') await sleep(1500);
     if (mode === 'fail-twice') {
       const left = failuresLeft.get(event.message) ?? 2;
       failuresLeft.set(event.message, left - 1);
@@ -118,6 +119,26 @@ describe('RmqEventServer (real RabbitMQ)', () => {
     expect(attemptsOf('permanent:5')).toHaveLength(1);
   });
 
+  it('keeps the original when a retry copy has nowhere to go (its queue deleted), declares the queues again, and retries', async () => {
+    const retryQueue = topology.retryQueue(200);
+    await probe.deleteQueue(retryQueue);
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('fail-twice:returned'));
+    // The first failure's copy is returned by the broker: nothing is lost, the queue comes back,
+    // and the message goes on through its retries to success.
+    // Attempt 1 fails and its copy is returned; the original comes back as attempt 1, fails again
+    // (its second scripted failure), and this time its retry copy lands: attempt 2 succeeds.
+    await waitFor(() => attemptsOf('fail-twice:returned').length === 3, { what: 'the message handed back, then retried to success', timeoutMs: 15_000 });
+    expect(attemptsOf('fail-twice:returned').map((h) => h.attempt)).toEqual([1, 1, 2]);
+    expect(await probe.messageCount(topology.deadLetterQueue)).toBe(0);
+  });
+
+  it('reports itself attached while consuming, and detached once the broker cancels it', async () => {
+    expect(server.isAttached()).toBe(true);
+    await probe.deleteQueue(topology.queue);
+    await waitFor(() => !server.isAttached(), { what: 'the consumer to report itself detached', timeoutMs: 5_000 });
+    await waitFor(() => server.isAttached(), { what: 'the consumer to attach again', timeoutMs: 10_000 });
+  });
+
   it('re-attaches when the broker cancels the consumer', async () => {
     await probe.deleteQueue(topology.queue);
     await sleep(300);
@@ -137,5 +158,38 @@ describe('RmqEventServer (real RabbitMQ)', () => {
     await probe.publish(RoutingKey.RequestCreated, requestCreated('ok:7'));
     await waitFor(() => attemptsOf('ok:7').length === 1, { what: 'ok:7 handled after reconnecting', timeoutMs: 15_000 });
     expect(server.isConnected()).toBe(true);
+  });
+});
+
+describe('RmqEventServer shutdown (real RabbitMQ)', () => {
+  const namespace = uniqueNamespace('msd');
+  const topology = topologyFor(namespace, 'scripted');
+  const probe = new BrokerProbe(namespace);
+
+  afterAll(async () => {
+    await probe.cleanup(['scripted'], [200, 600]);
+    await probe.stop();
+  });
+
+  it('stops consuming first, finishes what is in flight, and leaves later messages in the queue untouched', async () => {
+    await probe.start();
+    const server = new RmqEventServer({ url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', namespace, service: 'scripted', prefetch: 5, retryDelaysMs: [200, 600] });
+    const app = await NestFactory.createMicroservice(ScriptedModule, { strategy: server, logger: false });
+    await app.listen();
+    await waitFor(() => server.isAttached(), { what: 'the consumer to attach' });
+
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('slow:drain'));
+    await waitFor(() => attemptsOf('slow:drain').length === 1, { what: 'the slow handler to start' });
+    const closing = app.close();
+    await waitFor(() => !server.isAttached(), { what: 'the consumer to be cancelled' });
+    for (let i = 0; i < 3; i++) await probe.publish(RoutingKey.RequestCreated, requestCreated(`ok:late-${i}`));
+    await closing;
+
+    // The in-flight message was acked; the late ones never started and wait, undelivered, for the next start.
+    expect([0, 1, 2].map((i) => attemptsOf(`ok:late-${i}`).length)).toEqual([0, 0, 0]);
+    await waitFor(async () => (await probe.messageCount(topology.queue)) === 3, { what: 'the three late messages to wait in the queue' });
+    const waiting = await probe.drain(topology.queue);
+    expect(waiting.map((m) => m.fields.redelivered)).toEqual([false, false, false]);
+    expect(waiting.map((m) => JSON.parse(m.content.toString()).message).sort()).toEqual(['ok:late-0', 'ok:late-1', 'ok:late-2']);
   });
 });

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 /** An event waiting to be published, written in the same transaction as the state change it announces. */
 @Entity({ name: 'outbox_messages' })
-@Index('outbox_messages_pending_idx', ['createdAt'], { where: 'published_at IS NULL' })
+@Index('outbox_messages_pending_idx', ['createdAt'], { where: 'published_at IS NULL AND set_aside_at IS NULL' })
 export class OutboxMessage {
   /** Also the AMQP message id, so consumers can deduplicate a republished row. */
   @PrimaryColumn('uuid') id!: string;
@@ -13,4 +13,6 @@ export class OutboxMessage {
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true }) publishedAt!: Date | null;
   @Column({ type: 'int', default: 0 }) attempts!: number;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
+  /** Set when the row failed to publish too many times: it waits for an operator. */
+  @Column({ name: 'set_aside_at', type: 'timestamptz', nullable: true }) setAsideAt!: Date | null;
 }

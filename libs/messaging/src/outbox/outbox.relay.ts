@@ -3,12 +3,26 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { EventPublisher } from '../event-publisher';
+import { outboxMetrics } from '../metrics';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox.service';
+
+/** The relays running in this process, which the outbox gauges read at scrape time. */
+export const relays = new Set<OutboxRelay>();
 
 export interface OutboxRelayOptions {
   pollIntervalMs: number;
   batchSize?: number;
+  /** Failed publishes (with the broker reachable) after which a row is set aside; default 20. */
+  maxAttempts?: number;
+  /** Published rows are deleted this long after publishing; default 72 h. */
+  outboxRetentionMs?: number;
+  /** Inbox rows are deleted this long after processing; default 14 days. */
+  inboxRetentionMs?: number;
+  /** How often rows past their retention are pruned; default 10 min. */
+  pruneIntervalMs?: number;
 }
+
+const HOUR_MS = 3_600_000;
 
 interface PendingRow {
   id: string;
@@ -21,9 +35,13 @@ interface PendingRow {
 /**
  * Publishes committed outbox rows. Polling with `FOR UPDATE SKIP LOCKED` is the source
  * of truth (several relays of one service never publish the same row at once);
- * LISTEN/NOTIFY only wakes the loop early. A row is marked sent after the broker
- * confirms it; if publishing fails the transaction rolls back and the row is retried,
- * so delivery is at-least-once and consumers deduplicate by message id.
+ * LISTEN/NOTIFY only wakes the loop early. Each row of a batch stands alone: a row is marked
+ * sent as soon as the broker confirms it, whatever happens to the others, so a failing row
+ * neither holds back nor re-sends its neighbours. A row that keeps failing while the broker is
+ * reachable is set aside after `maxAttempts` (metric `statex_outbox_set_aside_total`, error
+ * log); while the broker is unreachable no attempt is counted. Delivery is at-least-once and
+ * consumers deduplicate by message id. Published outbox rows and processed inbox rows are
+ * pruned after their retention.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -32,6 +50,7 @@ export class OutboxRelay {
   private wake?: () => void;
   private listener?: Client;
   private failures = 0;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -42,55 +61,103 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    relays.add(this);
     void this.listen();
     this.loop = this.run();
+    this.pruneTimer = setInterval(() => void this.prune().catch((error: Error) => this.logger.warn(`Pruning old outbox and inbox rows failed: ${error.message}`)), this.options.pruneIntervalMs ?? 10 * 60_000);
+    this.pruneTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    relays.delete(this);
+    clearInterval(this.pruneTimer);
     this.wake?.();
     await this.loop;
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
   }
 
-  /** Publishes one batch; returns how many rows it published. */
+  /**
+   * Publishes one batch, row by row; returns how many rows it published. Throws when rows
+   * failed and none was published (the loop then backs off).
+   */
   async relayBatch(): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
-    let claimed: string[] = [];
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        const rows: PendingRow[] = await manager.query(
-          `SELECT id, routing_key, payload, correlation_id, created_at FROM outbox_messages
-           WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-          [batchSize],
-        );
-        claimed = rows.map((row) => row.id);
-        if (rows.length === 0) return 0;
-        await Promise.all(
-          rows.map((row) =>
-            this.publisher.publish({
-              routingKey: row.routing_key,
-              payload: row.payload,
-              messageId: row.id,
-              correlationId: row.correlation_id ?? undefined,
-              timestamp: row.created_at,
-            }),
-          ),
-        );
-        await manager.query(`UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1)`, [claimed]);
-        return rows.length;
+    const maxAttempts = this.options.maxAttempts ?? 20;
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const rows: PendingRow[] = await manager.query(
+        `SELECT id, routing_key, payload, correlation_id, created_at FROM outbox_messages
+         WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      if (rows.length === 0) return { published: 0, failed: [] as { id: string; reason: string }[] };
+      const results = await Promise.allSettled(
+        rows.map((row) =>
+          this.publisher.publish({
+            routingKey: row.routing_key,
+            payload: row.payload,
+            messageId: row.id,
+            correlationId: row.correlation_id ?? undefined,
+            timestamp: row.created_at,
+          }),
+        ),
+      );
+      const published = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.id);
+      const failed = rows.flatMap((row, i) => {
+        const result = results[i];
+        return result.status === 'rejected' ? [{ id: row.id, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) }] : [];
       });
-    } catch (error) {
-      // The transaction has rolled back and released the rows: note why, for operators.
-      if (claimed.length > 0) {
-        const reason = error instanceof Error ? error.message : String(error);
-        await this.dataSource
-          .query(`UPDATE outbox_messages SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1) AND published_at IS NULL`, [claimed, reason])
-          .catch(() => undefined);
+      if (published.length > 0) await manager.query(`UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1)`, [published]);
+      if (failed.length > 0) {
+        // An outage is not the row's fault: only failures with the broker reachable count.
+        const counts = this.publisher.isConnected() ? 1 : 0;
+        const setAside: { id: string }[] = await manager.query(
+          `UPDATE outbox_messages o SET attempts = o.attempts + $3, last_error = f.reason,
+             set_aside_at = CASE WHEN $3 = 1 AND o.attempts + 1 >= $4 THEN now() ELSE NULL END
+           FROM unnest($1::uuid[], $2::text[]) AS f(id, reason) WHERE o.id = f.id
+           RETURNING o.id, o.set_aside_at`,
+          [failed.map((f) => f.id), failed.map((f) => f.reason.slice(0, 1000)), counts, maxAttempts],
+        ).then((result: unknown) => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as { id: string; set_aside_at: Date | null }[])
+          .then((updated) => updated.filter((u) => u.set_aside_at !== null));
+        for (const row of setAside) {
+          outboxMetrics.setAside.inc();
+          this.logger.error({ outboxId: row.id }, `Outbox row ${row.id} set aside after ${maxAttempts} failed publishes: ${failed.find((f) => f.id === row.id)?.reason}`);
+        }
       }
-      throw error;
+      return { published: published.length, failed };
+    });
+    if (outcome.failed.length > 0 && outcome.published === 0) {
+      throw new Error(`${outcome.failed.length} outbox row(s) could not be published: ${outcome.failed[0].reason}`);
     }
+    return outcome.published;
+  }
+
+  /** Deletes published outbox rows and processed inbox rows past their retention, in bounded batches. */
+  async prune(): Promise<{ outbox: number; inbox: number }> {
+    const outboxCutoff = new Date(Date.now() - (this.options.outboxRetentionMs ?? 72 * HOUR_MS));
+    const inboxCutoff = new Date(Date.now() - (this.options.inboxRetentionMs ?? 14 * 24 * HOUR_MS));
+    const count = (result: unknown) => (Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0);
+    const outbox = count(
+      await this.dataSource.query(`DELETE FROM outbox_messages WHERE id IN (SELECT id FROM outbox_messages WHERE published_at < $1 LIMIT 10000)`, [outboxCutoff]),
+    );
+    const inbox = count(
+      await this.dataSource.query(
+        `DELETE FROM inbox_messages WHERE (consumer, message_id) IN (SELECT consumer, message_id FROM inbox_messages WHERE processed_at < $1 LIMIT 10000)`,
+        [inboxCutoff],
+      ),
+    );
+    return { outbox, inbox };
+  }
+
+  /** Seconds since the oldest row waiting to be published was written, and rows set aside (for the metrics). */
+  async backlog(): Promise<{ lagSeconds: number; setAside: number }> {
+    const [row] = await this.dataSource.query(
+      `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE set_aside_at IS NULL)), 0)::float AS lag,
+              count(*) FILTER (WHERE set_aside_at IS NOT NULL)::int AS set_aside
+       FROM outbox_messages WHERE published_at IS NULL`,
+    );
+    return { lagSeconds: Number(row.lag), setAside: Number(row.set_aside) };
   }
 
   private async run(): Promise<void> {

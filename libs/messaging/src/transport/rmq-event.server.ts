@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ServerRMQ } from '@nestjs/microservices';
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { plainToInstance } from 'class-transformer';
@@ -31,14 +32,22 @@ type Outcome = 'acked' | 'retried' | 'parked';
  * - a handler that throws is republished (with confirm) to a TTL retry queue and
  *   comes back with a growing delay; after the last attempt it is parked in `.dlq`;
  * - a body that is not JSON or a payload that fails its contract is parked at once;
+ * - retry and park copies are published `mandatory` with confirms: a copy the broker returns
+ *   (its queue was deleted) leaves the original unacknowledged, the queues are declared again,
+ *   and the original is handed back for another try;
  * - a consumer cancelled by the broker re-attaches itself; a dropped connection is
- *   re-established by amqp-connection-manager, which re-runs this setup.
+ *   re-established by amqp-connection-manager, which re-runs this setup;
+ * - shutdown stops consuming first, lets in-flight handlers settle, then closes.
  */
 export class RmqEventServer extends ServerRMQ {
   private readonly topology: Topology;
   private readonly maxAttempts: number;
   private closing = false;
   private readonly inFlight = new Set<Promise<Outcome>>();
+  /** The live consumer (channel and tag); undefined while detached. */
+  private consumer?: { channel: Channel; tag: string };
+  /** Settle ids of retry/park copies the broker returned (no such queue). */
+  private readonly returned = new Set<string>();
 
   constructor(private readonly config: RmqEventServerOptions) {
     super({
@@ -60,6 +69,11 @@ export class RmqEventServer extends ServerRMQ {
     return Boolean(this.server?.isConnected());
   }
 
+  /** Connected and consuming its queue: what readiness reports. */
+  isAttached(): boolean {
+    return this.isConnected() && this.consumer !== undefined;
+  }
+
   /** Called by amqp-connection-manager on every (re)connection with a fresh channel. */
   private errorsHandled = false;
 
@@ -69,7 +83,12 @@ export class RmqEventServer extends ServerRMQ {
       // A setup interrupted by a closing connection is retried on the next connect; never crash on it.
       this.channel.on('error', (error: Error) => this.logger.warn(`RabbitMQ consumer channel: ${error.message}`));
     }
+    channel.on('return', (msg: ConsumeMessage) => {
+      const id = msg.properties.headers?.[SETTLE_ID];
+      if (typeof id === 'string') this.returned.add(id);
+    });
     channel.on('close', () => {
+      this.consumer = undefined;
       // A channel-level error (not a lost connection) leaves amqp-connection-manager
       // without a channel until the next reconnect. Once a lost connection would have
       // been noticed, force a reconnect if the connection still looks alive.
@@ -89,13 +108,16 @@ export class RmqEventServer extends ServerRMQ {
     const bindings = [...this.getHandlers().keys()];
     await assertServiceQueues(channel, this.topology, bindings, this.config.retryDelaysMs);
     await channel.prefetch(this.config.prefetch);
-    await channel.consume(this.topology.queue, (msg) => {
+    if (this.closing) return;
+    const { consumerTag } = await channel.consume(this.topology.queue, (msg) => {
       if (msg === null) {
+        this.consumer = undefined;
         this.reattachAfterCancel(channel);
         return;
       }
       this.track(this.process(msg, channel as ConfirmChannel));
     });
+    this.consumer = { channel, tag: consumerTag };
     this.logger.log(`Consuming ${this.topology.queue} (${bindings.join(', ') || 'no bindings'})`);
   }
 
@@ -160,9 +182,12 @@ export class RmqEventServer extends ServerRMQ {
         messagingMetrics.consumed.inc({ routing_key: routingKey });
         return 'acked';
       } catch (error) {
-        // Republishing failed (channel closed, broker gone): leave the message unacked;
-        // the broker redelivers it when the channel closes.
+        // Republishing failed: leave the message unacknowledged (the broker redelivers it when
+        // the channel closes). A copy returned for want of its queue: declare the queues again
+        // and hand the original back after a pause, with its delivery count as the only cost.
         this.logger.error(`Could not settle ${meta.messageId}: ${describeError(error)}`);
+        messagingMetrics.settleFailed.inc({ routing_key: routingKey });
+        if (error instanceof ReturnedCopy) this.handBack(channel, msg);
         return 'retried';
       }
     });
@@ -190,10 +215,31 @@ export class RmqEventServer extends ServerRMQ {
     };
   }
 
+  private handBack(channel: ConfirmChannel, msg: ConsumeMessage): void {
+    setTimeout(() => {
+      assertServiceQueues(channel, this.topology, [...this.getHandlers().keys()], this.config.retryDelaysMs)
+        .catch((error: Error) => this.logger.error(`Declaring ${this.topology.queue}'s queues again failed: ${error.message}`))
+        .finally(() => {
+          try {
+            channel.nack(msg, false, true);
+          } catch {
+            // The channel is gone: the broker redelivers the message anyway.
+          }
+        });
+    }, 1000).unref();
+  }
+
+  private async sendCopy(channel: ConfirmChannel, queue: string, msg: ConsumeMessage, extraHeaders: Record<string, unknown>): Promise<void> {
+    const settleId = randomUUID();
+    await sendConfirmed(channel, queue, msg, { ...extraHeaders, [SETTLE_ID]: settleId });
+    // basic.return arrives before the confirm: a returned copy is known by now.
+    if (this.returned.delete(settleId)) throw new ReturnedCopy(queue);
+  }
+
   private async retry(channel: ConfirmChannel, msg: ConsumeMessage, meta: EventMeta, reason: string): Promise<Outcome> {
     const delay = this.config.retryDelaysMs[Math.min(meta.attempt - 1, this.config.retryDelaysMs.length - 1)];
     this.logger.warn(`Handler for ${meta.routingKey} failed (attempt ${meta.attempt}/${this.maxAttempts}), retrying in ${delay} ms: ${reason}`);
-    await sendConfirmed(channel, this.topology.retryQueue(delay), msg, {
+    await this.sendCopy(channel, this.topology.retryQueue(delay), msg, {
       [Header.Attempt]: meta.attempt + 1,
       [Header.LastError]: truncate(reason),
     });
@@ -204,7 +250,7 @@ export class RmqEventServer extends ServerRMQ {
 
   private async park(channel: ConfirmChannel, msg: ConsumeMessage, meta: EventMeta, reason: string): Promise<Outcome> {
     this.logger.error(`Parking ${meta.routingKey} ${meta.messageId} in ${this.topology.deadLetterQueue}: ${reason}`);
-    await sendConfirmed(channel, this.topology.deadLetterQueue, msg, {
+    await this.sendCopy(channel, this.topology.deadLetterQueue, msg, {
       [Header.ParkedReason]: truncate(reason),
       [Header.ParkedAt]: new Date().toISOString(),
       [Header.Attempt]: meta.attempt,
@@ -215,11 +261,27 @@ export class RmqEventServer extends ServerRMQ {
     return 'parked';
   }
 
-  /** Stops consuming, lets in-flight handlers finish (they ack or retry), then closes. */
+  /**
+   * Stops consuming first (no delivery starts during the drain, so none is cut off and counted
+   * against the queue's delivery limit), lets in-flight handlers finish (they ack, retry or
+   * park), then closes.
+   */
   override async close(): Promise<void> {
     this.closing = true;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) await consumer.channel.cancel(consumer.tag).catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
     await super.close();
+  }
+}
+
+/** Marks a retry or park copy, to recognise it if the broker returns it. */
+const SETTLE_ID = 'x-statex-settle-id';
+
+class ReturnedCopy extends Error {
+  constructor(queue: string) {
+    super(`the broker returned the copy: queue ${queue} does not exist`);
   }
 }
 
@@ -227,6 +289,7 @@ function sendConfirmed(channel: ConfirmChannel, queue: string, msg: ConsumeMessa
   const options: Options.Publish = {
     ...msg.properties,
     persistent: true,
+    mandatory: true,
     headers: { ...(msg.properties.headers ?? {}), ...extraHeaders },
   };
   return new Promise((resolve, reject) => {
