@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseEnv, loadEnv } from '@statex/config';
 import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
 import { AI_ORCHESTRATOR_SCHEMA } from '../apps/ai-orchestrator/src/ai-orchestrator.schema';
+import { CONTENT_SCHEMA } from '../apps/content/src/content.schema';
 import { NOTIFICATION_SCHEMA } from '../apps/notification/src/notification.schema';
 import { SUBMISSION_SCHEMA } from '../apps/submission/src/submission.schema';
 import { USER_PORTAL_SCHEMA } from '../apps/user-portal/src/user-portal.schema';
@@ -16,6 +17,7 @@ const SCHEMAS = [
   { service: 'notification', ...NOTIFICATION_SCHEMA },
   { service: 'ai-orchestrator', ...AI_ORCHESTRATOR_SCHEMA },
   { service: 'user-portal', ...USER_PORTAL_SCHEMA },
+  { service: 'content', ...CONTENT_SCHEMA },
 ];
 
 async function main(): Promise<void> {

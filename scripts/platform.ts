@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { readEnvSource } from '@statex/config';
 import { DEV_ADMIN_PASSWORD } from '../apps/user-portal/src/user-portal.env';
+import { checkGateway, findNginx, renderGateway, Upstreams } from './gateway';
 import { PLATFORM_APPS } from './platform-apps';
 
 const root = resolve(__dirname, '..', '..');
@@ -20,6 +21,7 @@ const smtpHost = env.SMTP_HOST || '127.0.0.1';
 const smtpPort = Number(env.SMTP_PORT || 1025);
 const mailWebPort = Number(env.MAILDEV_WEB_PORT || 8025);
 const readyTimeoutMs = Number(env.PLATFORM_READY_TIMEOUT_MS || 90_000);
+const gatewayPort = Number(env.GATEWAY_PORT || 8080);
 
 interface Managed {
   name: string;
@@ -145,6 +147,8 @@ async function main(): Promise<void> {
       await stopAll(1);
     }
   }
+  // Behind the gateway the services see every client as 127.0.0.1: let them believe its X-Forwarded-For.
+  if (gatewayPort !== 0 && findNginx() && !env.TRUST_PROXY) processEnv.TRUST_PROXY = '127.0.0.1';
   console.log(`Starting StateX: ${apps.length} services (logs in var/log/)…`);
   for (const app of apps) {
     managed.push(app);
@@ -160,12 +164,15 @@ async function main(): Promise<void> {
     await stopAll(1);
   }
 
+  const gatewayNote = await startGatewayIfPresent(apps);
+
   console.log('\nStateX is running:\n');
   console.log(`  ${'service'.padEnd(16)} ${'API'.padEnd(28)} Swagger UI`);
   for (const app of apps) {
     console.log(`  ${app.name.padEnd(16)} ${`http://localhost:${app.port}/api`.padEnd(28)} http://localhost:${app.port}/docs`);
   }
   console.log(`\n  Contact form:  POST http://localhost:${apps[0].port}/api/submissions`);
+  console.log(`  Gateway:       ${gatewayNote}`);
   console.log(`  Mail:          ${mailNote}`);
   console.log(`  Health:        /health/live, /health/ready   Metrics: /metrics`);
   const portal = apps.find((a) => a.name === 'user-portal')!;
@@ -177,6 +184,45 @@ async function main(): Promise<void> {
   console.log(`  then send  Authorization: Bearer <accessToken>.  Queues in a browser: http://localhost:${apps.find((a) => a.name === 'notification')!.port}/queues`);
   if (adminPassword === DEV_ADMIN_PASSWORD) console.log('  (development default password: a production start refuses it)');
   console.log('\nTry `npm run demo` in another terminal. Press Ctrl-C to stop.');
+}
+
+/** The nginx gateway (deploy/nginx, development mode) in front of the apps, when nginx is installed. */
+async function startGatewayIfPresent(apps: Managed[]): Promise<string> {
+  if (gatewayPort === 0) return 'off (GATEWAY_PORT=0)';
+  const nginx = findNginx();
+  if (!nginx) {
+    console.log('  - gateway         not started: no nginx binary (install nginx to get one origin on port ' + gatewayPort + ')');
+    return 'not started (no nginx binary)';
+  }
+  if (await portOpen('127.0.0.1', gatewayPort)) {
+    console.error(`  ✗ gateway         port ${gatewayPort} is already in use; set GATEWAY_PORT to use another (going on without it)`);
+    return `not started (port ${gatewayPort} in use)`;
+  }
+  const dir = join(root, 'var', 'gateway');
+  const upstreams = Object.fromEntries(apps.map((a) => [a.name, `127.0.0.1:${a.port}`])) as Upstreams;
+  try {
+    const conf = renderGateway({ root, dir, mode: 'dev', upstreams, listen: `127.0.0.1:${gatewayPort}` });
+    checkGateway(nginx, conf, dir);
+    const m: Managed = {
+      name: 'gateway',
+      port: gatewayPort,
+      command: [nginx, '-p', dir, '-e', join(dir, 'error.log'), '-c', conf],
+      log: createWriteStream(join(logDir, 'gateway.log'), { flags: 'a' }),
+      restarts: 0,
+    };
+    managed.push(m);
+    launch(m);
+    const started = Date.now();
+    while (!(await portOpen('127.0.0.1', gatewayPort))) {
+      if (Date.now() - started > 10_000) throw new Error(`nginx did not listen on ${gatewayPort}: see var/gateway/error.log`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.log(`  ✓ ${'gateway'.padEnd(16)} nginx on http://localhost:${gatewayPort}`);
+    return `http://localhost:${gatewayPort} (nginx: /api/... of every service; access log var/gateway/access.log)`;
+  } catch (error) {
+    console.error(`  ✗ gateway         ${(error as Error).message} (going on without it)`);
+    return 'not started (see above)';
+  }
 }
 
 void main();

@@ -62,4 +62,51 @@ export class AiWorkerEnv extends WithStorageEnv(BaseEnv) {
     message: 'AI_CATEGORY_KEYWORDS must look like "cybersecurity:security audit|pentest;hosting:hosting|server"',
   })
   AI_CATEGORY_KEYWORDS = '';
+
+  /**
+   * The most text one step analyses: the message first, then the attachments' text, cut here.
+   * Bounds every provider's input (and its cost); the local provider's time on the worst text of
+   * this size is a few hundred ms.
+   */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1000)
+  @Max(200_000)
+  AI_ANALYSIS_MAX_CHARS: number = 50_000;
+
+  /** Text kept from one attachment; PDF extraction stops once it has this much. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(100)
+  AI_ATTACHMENT_MAX_CHARS: number = 20_000;
+
+  /** One attachment's parse (pdf, docx) is killed after this long, and the attachment recorded as unreadable. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(100)
+  AI_PARSE_TIMEOUT_MS: number = 5_000;
+
+  /** V8 heap of the thread that parses one attachment. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(32)
+  AI_PARSE_MAX_HEAP_MB: number = 256;
+
+  /** The worker process's resident memory while it parses; past it the parse is killed. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(128)
+  AI_PARSE_MAX_RSS_MB: number = 1024;
+
+  /** Pages of a PDF read at most. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  AI_PDF_MAX_PAGES: number = 50;
+
+  /** The most a docx's text parts may declare they expand to (their sum); a single part's compression ratio is capped at 100. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1024 * 1024)
+  AI_DOCX_MAX_EXPANDED_BYTES: number = 50 * 1024 * 1024;
 }

@@ -24,6 +24,12 @@ export class SubmissionEnv extends WithStorageEnv(DatabaseEnv) {
   @Max(20)
   ATTACHMENT_MAX_FILES: number = 5;
 
+  /** Hard time limit for typing one attachment by its content; past it the file is refused with 415. */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(100)
+  ATTACHMENT_TYPING_TIMEOUT_MS: number = 5000;
+
   /**
    * Contact forms accepted per minute from one client address, and again per submitted email
    * address (counted in Redis, shared by every replica); 0 switches the limit off.

@@ -1,4 +1,5 @@
 import { AiAnalysisCompletedEvent, AiAnalysisFailedEvent, AiAnalysisStartedEvent } from './events/ai.events';
+import { ContentPublishedEvent, ContentUnpublishedEvent } from './events/content.events';
 import { NotificationFailedEvent, NotificationManualPendingEvent, NotificationRequestedEvent, NotificationSentEvent } from './events/notification.events';
 import { RequestCreatedEvent } from './events/request-created.event';
 import { UserDeletedEvent, UserPasswordChangedEvent, UserRegisteredEvent, UserVerifiedEvent } from './events/user.events';
@@ -18,6 +19,8 @@ export const EVENT_PAYLOADS = {
   [RoutingKey.UserVerified]: UserVerifiedEvent,
   [RoutingKey.UserPasswordChanged]: UserPasswordChangedEvent,
   [RoutingKey.UserDeleted]: UserDeletedEvent,
+  [RoutingKey.ContentPublished]: ContentPublishedEvent,
+  [RoutingKey.ContentUnpublished]: ContentUnpublishedEvent,
 } as const satisfies Record<RoutingKey, new () => object>;
 
 export type EventPayload<K extends RoutingKey> = InstanceType<(typeof EVENT_PAYLOADS)[K]>;

@@ -12,6 +12,8 @@ export const RoutingKey = {
   UserVerified: 'user.verified',
   UserPasswordChanged: 'user.password_changed',
   UserDeleted: 'user.deleted',
+  ContentPublished: 'content.published',
+  ContentUnpublished: 'content.unpublished',
 } as const;
 
 export type RoutingKey = (typeof RoutingKey)[keyof typeof RoutingKey];

@@ -21,3 +21,5 @@ import { OutboxMessage } from './outbox/outbox-message.entity';
 /** Entities and migrations a service with a database adds to its own. */
 export const MESSAGING_ENTITIES = [OutboxMessage, InboxMessage];
 export const MESSAGING_MIGRATIONS = [CreateMessagingTables1764115200000, OutboxSetAside1764300000000];
+export * from './parked/parked-messages';
+export * from './parked/parked-messages.controller';

@@ -9,6 +9,10 @@ export const Header = {
   ParkedReason: 'x-parked-reason',
   ParkedAt: 'x-parked-at',
   LastError: 'x-last-error',
+  /** When the message first failed (set on its first retry copy, kept on later copies). */
+  FirstFailedAt: 'x-first-failed-at',
+  /** When an operator replayed it from the dead-letter queue. */
+  ReplayedAt: 'x-replayed-at',
 } as const;
 
 export interface OutgoingMessage {

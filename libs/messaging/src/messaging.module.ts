@@ -3,6 +3,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { BaseEnv } from '@statex/config';
 import { EventPublisher } from './event-publisher';
+import { PARKED_SERVICE, ParkedMessagesController } from './parked/parked-messages.controller';
+import { ParkedMessages } from './parked/parked-messages';
 import { InboxService } from './inbox/inbox.service';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { OutboxService } from './outbox/outbox.service';
@@ -48,6 +50,8 @@ export class MessagingModule {
       ConsumerRegistry,
       RabbitMqReadinessCheck,
       MessagingLifecycle,
+      { provide: ParkedMessages, inject: [BaseEnv], useFactory: (env: BaseEnv) => new ParkedMessages(env.RABBITMQ_URL, env.RABBITMQ_NAMESPACE) },
+      { provide: PARKED_SERVICE, useValue: options.service },
     ];
     const exported: Provider[] = [EventPublisher, ConsumerRegistry, RabbitMqReadinessCheck];
     if (options.database) {
@@ -64,6 +68,6 @@ export class MessagingModule {
       });
       exported.push(OutboxService, InboxService, OutboxRelay);
     }
-    return { module: MessagingModule, global: true, imports: [TerminusModule], providers, exports: [...exported, MESSAGING_OPTIONS] };
+    return { module: MessagingModule, global: true, imports: [TerminusModule], controllers: [ParkedMessagesController], providers, exports: [...exported, ParkedMessages, MESSAGING_OPTIONS] };
   }
 }

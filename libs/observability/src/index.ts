@@ -2,3 +2,6 @@ export * from './logging';
 export * from './metrics';
 export * from './health.module';
 export * from './swagger';
+export * from './log-shipping/log-shipper';
+export * from './log-shipping/log-shipping.config';
+export { logShippingAvailable } from './log-shipping/log-shipping.stream';

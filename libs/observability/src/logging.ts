@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DynamicModule, RequestMethod } from '@nestjs/common';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import type { Options } from 'pino-http';
 import { storage, Store } from 'nestjs-pino/storage';
+import { logShippingConfig } from './log-shipping/log-shipping.config';
+import { logDestination } from './log-shipping/log-shipping.stream';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -14,24 +17,43 @@ export function correlationIdOf(req: IncomingMessage): string {
 }
 
 /**
+ * Where secrets sit in what we log: request headers, and fields named like a secret at the
+ * top level or one or two levels down. pino replaces them with `[Redacted]` before a line
+ * leaves the process (stdout and shipping alike); the logging service scrubs again on ingest.
+ */
+const SECRET_KEYS = ['password', 'newPassword', 'currentPassword', 'token', 'accessToken', 'refreshToken', 'idToken', 'secret', 'clientSecret', 'apiKey', 'authorization', 'cookie'];
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((key) => `*.${key}`),
+  ...SECRET_KEYS.map((key) => `*.*.${key}`),
+];
+
+/**
  * Structured JSON logs (pino). Every line written while handling a request or a
- * message carries its correlation id.
+ * message carries its correlation id. Lines go to stdout and, unless LOG_SHIPPING=off,
+ * to the logging service through RabbitMQ from a worker thread (see log-shipping/).
  */
 export function loggerModule(service: string, level: string): DynamicModule {
+  const destination = logDestination(service, logShippingConfig());
+  const options: Options = {
+    level,
+    base: { service },
+    messageKey: 'message',
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    formatters: { level: (label: string) => ({ level: label }) },
+    // Fastify has already set req.id to the correlation id (runtime's genReqId).
+    genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? correlationIdOf(req),
+    customProps: (req) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
+    autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+    redact: LOG_REDACT_PATHS,
+  };
   return LoggerModule.forRoot({
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: {
-      level,
-      base: { service },
-      messageKey: 'message',
-      timestamp: () => `,"time":"${new Date().toISOString()}"`,
-      formatters: { level: (label: string) => ({ level: label }) },
-      // Fastify has already set req.id to the correlation id (runtime's genReqId).
-      genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? correlationIdOf(req),
-      customProps: (req) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
-      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    pinoHttp: destination ? [options, destination] : options,
   });
 }
 

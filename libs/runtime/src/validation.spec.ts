@@ -45,6 +45,16 @@ describe('HTTP input validation', () => {
     expect(await pipe.transform(payload, { type: 3 as never, metatype: Person })).toBe(payload);
   });
 
+  it('refuses a body nested thousands of levels deep with a 400, not a stack overflow', async () => {
+    let deep: unknown = { city: 'Brno' };
+    for (let i = 0; i < 20_000; i++) deep = { address: deep };
+    const res = await failure(pipe.transform(deep, body));
+    expect(res.message).toContain('nested deeper than 32 levels');
+    await failure(validateInput(Person, JSON.parse('{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}')));
+    // Ordinary nesting is still validated field by field.
+    await failure(pipe.transform({ email: 'a@example.com', address: { city: 7 } }, body));
+  });
+
   it('refuses a body that is not an object', async () => {
     const res = await failure(validateInput(Person, 'text'));
     expect(res.message).toContain('JSON object or a multipart form');

@@ -27,22 +27,58 @@ export function validationException(errors: ValidationError[]): BadRequestExcept
   });
 }
 
-/** Fields whose text holds a NUL character, which no PostgreSQL text or jsonb value can store. */
+/** A lone UTF-16 surrogate (`"\ud800"` in JSON) is no character: validators and databases choke on it. */
+const wellFormed = (text: string) => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Fields whose text holds a NUL character, which no PostgreSQL text or jsonb value can store,
+ * or an unpaired surrogate, which is not Unicode text at all.
+ */
 export function nulProblems(value: unknown, path = ''): FieldProblem[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ field: path || 'body', messages: [`${path || 'body'} must not contain NUL (\\u0000) characters`] }] : [];
+  if (typeof value === 'string') {
+    const field = path || 'body';
+    if (value.includes('\u0000')) return [{ field, messages: [`${field} must not contain NUL (\\u0000) characters`] }];
+    if (!wellFormed(value)) return [{ field, messages: [`${field} must be valid Unicode text (it holds an unpaired surrogate)`] }];
+    return [];
+  }
   if (Array.isArray(value)) return value.flatMap((item, i) => nulProblems(item, `${path}[${i}]`));
   if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([key, item]) => nulProblems(item, path ? `${path}.${key}` : key));
   return [];
 }
 
+/** How deep a body may nest objects and arrays: far more than any of our DTOs, far less than the stack. */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * Whether `value` nests objects and arrays deeper than `maxDepth`, found without recursion (a JSON
+ * body nested thousands of levels deep would overflow the stack of any recursive walk: ours,
+ * class-transformer's or class-validator's).
+ */
+export function nestedDeeperThan(value: unknown, maxDepth = MAX_INPUT_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= maxDepth) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 function refuseNul(value: unknown): void {
+  if (nestedDeeperThan(value)) {
+    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `Invalid input: objects and arrays nested deeper than ${MAX_INPUT_DEPTH} levels` });
+  }
   const problems = nulProblems(value);
   if (problems.length === 0) return;
   throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `Invalid input: ${problems.map((p) => p.messages.join('; ')).join('; ')}`, errors: problems });
 }
 
 /**
- * Validates HTTP input and refuses unknown fields, and text with NUL characters. Message payloads (numeric RPC param
+ * Validates HTTP input and refuses unknown fields, text with NUL characters, and nesting deeper than
+ * MAX_INPUT_DEPTH. Message payloads (numeric RPC param
  * types) pass through: the transport has already checked them against their contract,
  * tolerating fields a newer producer added.
  */

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtures } from '@statex/testing';
-import { detectFileType, isAccepted } from './attachment-type';
+import { hostile } from '../../../test/fixtures/hostile/corpus';
+import { detectFileType, isAccepted, looksLikeMarkup } from './file-type';
 
 const dir = mkdtempSync(join(tmpdir(), 'statex-type-'));
 const fileOf = (name: string, content: Buffer) => {
@@ -38,5 +39,48 @@ describe('detectFileType', () => {
   it('refuses a zip that is not a Word document', async () => {
     const type = await detectFileType(fileOf('doc.docx', Buffer.from('504b0304' + '00'.repeat(60), 'hex')));
     expect(type === undefined || !isAccepted(type)).toBe(true);
+  });
+
+  it('refuses, quickly, the ASF that never resolves in file-type 16 (CVE-2026-31808)', async () => {
+    const started = Date.now();
+    expect(await detectFileType(fileOf('song.txt', hostile.asf()))).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it.each([
+    ['svg', hostile.svg()],
+    ['html after a BOM and whitespace', hostile.htmlWithBom()],
+    ['xml', hostile.xml()],
+    ['html with a pdf header later on', hostile.polyglotHtmlPdf()],
+    ['text with binary after the first 64 KB', hostile.textThenBinary()],
+    ['text cut in the middle of a character', hostile.textCutMidCharacter()],
+    ['a zip with a broken central directory', hostile.brokenZip()],
+    ['text with a NUL', Buffer.from('hello\u0000world')],
+  ])('refuses %s', async (_, content) => {
+    expect(await detectFileType(fileOf('x.txt', content))).toBeUndefined();
+  });
+
+  it('types a polyglot by its head only', async () => {
+    expect(await detectFileType(fileOf('a.pdf', hostile.polyglotPdf()))).toEqual({ ext: 'pdf', mime: 'application/pdf' });
+    expect(await detectFileType(fileOf('a.docx', hostile.jpegThenZip()))).toEqual({ ext: 'jpg', mime: 'image/jpeg' });
+  });
+
+  it('types a docx bomb as docx without inflating it (ai-worker checks its sizes before reading it)', async () => {
+    const path = fileOf('bomb.docx', hostile.docxBomb());
+    const started = Date.now();
+    expect((await detectFileType(path))?.ext).toBe('docx');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('recognises only the types asked for', async () => {
+    expect(await detectFileType(fileOf('a.pdf', fixtures.pdf()), { accept: ['png', 'jpg'] })).toBeUndefined();
+    expect(await detectFileType(fileOf('a.png', fixtures.png()), { accept: ['png', 'jpg'] })).toEqual({ ext: 'png', mime: 'image/png' });
+  });
+
+  it('sniffs markup like the WHATWG rules, not text that merely contains a <', () => {
+    expect(looksLikeMarkup(Buffer.from('  <!-- x -->'))).toBe(true);
+    expect(looksLikeMarkup(Buffer.from('<P>para'))).toBe(true);
+    expect(looksLikeMarkup(Buffer.from('<3 thanks, see <b> below'))).toBe(false);
+    expect(looksLikeMarkup(Buffer.from('Price < 100 EUR <html>'))).toBe(false);
   });
 });

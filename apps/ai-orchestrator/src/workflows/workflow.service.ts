@@ -195,7 +195,10 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       completedAt: completedAt.toISOString(),
     };
     await this.workflows.transaction(async (manager) => {
-      if (!(await this.workflows.finish(manager, workflow.id, 'completed', { result: { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency } }))) return;
+      // Attachments the workers could not read (a parser bomb, a broken file): analysed without them, and said so.
+      const unreadableAttachments = results.extract.unreadableAttachments ?? results.classify.unreadableAttachments ?? results.summarize.unreadableAttachments;
+      const result = { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency, ...(unreadableAttachments?.length ? { unreadableAttachments } : {}) };
+      if (!(await this.workflows.finish(manager, workflow.id, 'completed', { result }))) return;
       await this.outbox.add(manager, RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId });
     });
     this.logger.log({ workflowId: workflow.id, submissionId: workflow.submissionId, category: event.category }, 'Analysis completed');

@@ -20,11 +20,13 @@ export interface StepInput {
 export class AnalysisService {
   private readonly logger = new Logger(AnalysisService.name);
   readonly primary: AnalysisProvider;
+  private readonly maxChars: number;
 
   constructor(
     private readonly local: LocalProvider,
     env: AiWorkerEnv,
   ) {
+    this.maxChars = env.AI_ANALYSIS_MAX_CHARS;
     this.primary =
       env.AI_PROVIDER === 'openai'
         ? new OpenAiProvider({
@@ -49,8 +51,10 @@ export class AnalysisService {
    * `budgetMs`: how long the configured provider may take before local answers instead, so a slow
    * model costs the lead time but never their analysis (the step's own timeout comes later).
    */
-  async run<S extends AnalysisStep>(step: S, input: StepInput, budgetMs?: number): Promise<StepResult<S>> {
+  async run<S extends AnalysisStep>(step: S, given: StepInput, budgetMs?: number): Promise<StepResult<S>> {
     const started = Date.now();
+    // Every provider reads at most AI_ANALYSIS_MAX_CHARS (POST /api/analyze accepts 50,000).
+    const input = given.text.length > this.maxChars ? { ...given, text: given.text.slice(0, this.maxChars) } : given;
     try {
       const call = this.call(this.primary, step, input);
       const answer = this.primary === this.local || budgetMs === undefined ? await call : await within(call, budgetMs, `no answer within ${Math.max(0, Math.round(budgetMs))} ms, the step's budget for it`);

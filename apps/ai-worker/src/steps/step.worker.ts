@@ -51,17 +51,18 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
     const reserve = Math.min(Math.max(this.env.AI_STEP_TIMEOUT_MS * 0.2, 100), 5000);
     const work = async () => {
       await job.updateProgress(10);
-      const text = await this.attachments.fullText(job.data);
+      const { text, unreadable } = await this.attachments.fullText(job.data);
       await job.updateProgress(30);
       let previous: Partial<StepOutputs> | undefined;
       if (step === 'propose') {
         const children = Object.values(await job.getChildrenValues<StepResult>());
         previous = Object.fromEntries(children.map((c) => [c.step, c.output])) as Partial<StepOutputs>;
       }
-      return this.analysis.run(step, { text, locale, name, previous }, deadline - reserve - Date.now());
+      const result = await this.analysis.run(step, { text, locale, name, previous }, deadline - reserve - Date.now());
+      return unreadable.length > 0 ? { ...result, unreadableAttachments: unreadable } : result;
     };
     try {
-      const result = await within(work(), this.env.AI_STEP_TIMEOUT_MS, `step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`);
+      const result: StepResult = await within(work(), this.env.AI_STEP_TIMEOUT_MS, `step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`);
       await job.updateProgress(100);
       stepsProcessed.inc({ step, provider: result.provider, outcome: 'completed' });
       return { ...result, worker: String(process.pid) };

@@ -90,6 +90,13 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/** An attachment whose text could not be read (a parser error, or a limit it hit); the analysis went on without it. */
+export interface UnreadableAttachment {
+  id: string;
+  fileName: string;
+  reason: string;
+}
+
 /** A step job's return value: its output and how it was produced. */
 export interface StepResult<S extends AnalysisStep = AnalysisStep> {
   step: S;
@@ -102,6 +109,8 @@ export interface StepResult<S extends AnalysisStep = AnalysisStep> {
   durationMs: number;
   /** Which worker process ran it (its pid). */
   worker?: string;
+  /** Attachments left out of the analysed text because they could not be read. */
+  unreadableAttachments?: UnreadableAttachment[];
 }
 
 export class AnalysisResultDto {

@@ -242,6 +242,7 @@ export class RmqEventServer extends ServerRMQ {
     await this.sendCopy(channel, this.topology.retryQueue(delay), msg, {
       [Header.Attempt]: meta.attempt + 1,
       [Header.LastError]: truncate(reason),
+      [Header.FirstFailedAt]: msg.properties.headers?.[Header.FirstFailedAt] ?? new Date().toISOString(),
     });
     channel.ack(msg);
     messagingMetrics.retried.inc({ routing_key: meta.routingKey });
@@ -253,6 +254,7 @@ export class RmqEventServer extends ServerRMQ {
     await this.sendCopy(channel, this.topology.deadLetterQueue, msg, {
       [Header.ParkedReason]: truncate(reason),
       [Header.ParkedAt]: new Date().toISOString(),
+      [Header.FirstFailedAt]: msg.properties.headers?.[Header.FirstFailedAt] ?? new Date().toISOString(),
       [Header.Attempt]: meta.attempt,
     });
     channel.ack(msg);

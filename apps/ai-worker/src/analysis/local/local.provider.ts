@@ -7,6 +7,66 @@ import { CATEGORY_LEXICON, CZECH_HINTS, ENGLISH_HINTS, foldDiacritics, STOPWORDS
 import { proposalDraft } from './proposal.templates';
 
 const MODEL = 'wink-eng-lite-web-model';
+
+/**
+ * The entity patterns, written to run in linear time on any text: every repetition is bounded,
+ * a match can only start where the thing it looks for starts (a lookbehind refuses the middle of
+ * a run), and no two alternatives or adjacent quantifiers can take the same characters. So each
+ * start position costs at most a constant number of steps, whatever the input
+ * (linear-time.spec.ts times them on the worst inputs we know). Plain V8 regexes written so need no
+ * linear-time engine (re2 would add a native build for what bounded patterns already give).
+ */
+export const PATTERNS = {
+  // local part ≤ 64, domain labels ≤ 63, at most 8 of them (RFC 5321's limits).
+  email: /(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}(?![\w-])/g,
+  url: /\bhttps?:\/\/[^\s,;)]{1,2048}/g,
+  // 8 to 20 digits, single spaces between them, not inside a longer run of digits.
+  phone: /(?<![\d+])\+?\d(?: ?\d){7,19}(?!\d)/g,
+  // An amount (digits with single separators, at most 20) then an optional multiplier and a currency, or a currency then an amount.
+  money: /(?<![\d.,])\d(?:[.,]?\d|\s(?=\d)){0,20}\s?(?:k|tis\.?|mil\.?)?\s?(?:eur|usd|czk|kč|€|\$)|[€$]\s?\d(?:[.,]?\d){0,20}\s?k?/gi,
+  date: /\b\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b/g,
+  // Up to six capitalised words (each at most 40 characters) before a legal form.
+  organisation: /(?<![\w&-])[A-Z][\w&-]{0,40}(?:\s[A-Z][\w&-]{0,40}){0,5}\s(?:s\.r\.o\.|a\.s\.|Ltd\.?|Inc\.?|GmbH|LLC|Corp\.?)/g,
+} as const;
+
+/**
+ * The most text the local provider reads (AnalysisService caps every provider's input at
+ * AI_ANALYSIS_MAX_CHARS first; this is the provider's own bound). With the linear patterns, the
+ * slowest step on the worst text of this size blocks the event loop for a few hundred ms at most.
+ */
+export const LOCAL_MAX_CHARS = 50_000;
+/** wink-nlp's tokenizer is quadratic in the length of one word: it sees words cut to this length. */
+const WINK_MAX_WORD = 100;
+/**
+ * wink-nlp (entities, sentiment, sentences) reads the first 20,000 characters: its time grows with
+ * the number of tokens, and 50,000 characters of "1. 1. …" took 350 ms in one block. The patterns
+ * below still read all LOCAL_MAX_CHARS; the message comes first in the text, attachments after it.
+ */
+const WINK_MAX_CHARS = 20_000;
+
+/** What the local provider reads: at most LOCAL_MAX_CHARS characters. */
+function capped(text: string): string {
+  return text.length > LOCAL_MAX_CHARS ? text.slice(0, LOCAL_MAX_CHARS) : text;
+}
+
+/** What wink-nlp reads: the first WINK_MAX_CHARS, every run of non-space characters cut to WINK_MAX_WORD (a start-anchored, linear match). */
+function forWink(text: string): string {
+  return text.slice(0, WINK_MAX_CHARS).replace(/(?<!\S)\S{101,}/g, (word) => word.slice(0, WINK_MAX_WORD));
+}
+
+/** Lets the event loop run between the parts of a step (health checks, BullMQ's lock renewals). */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function matches(text: string, pattern: RegExp): string[] {
+  return text.match(pattern) ?? [];
+}
+
+/** Without a regex: `[.,;:!?]+$` is quadratic on a long run of dots. */
+function trimTrailingPunctuation(url: string): string {
+  let end = url.length;
+  while (end > 0 && '.,;:!?'.includes(url[end - 1])) end--;
+  return url.slice(0, end);
+}
 const unique = (values: string[]) => [...new Set(values.map((v) => v.trim()).filter(Boolean))];
 
 /**
@@ -36,34 +96,34 @@ export class LocalProvider implements AnalysisProvider {
     return this.categories.filter((c) => c !== 'other' && this.lexicon[c].length === 0);
   }
 
-  async extract(text: string): Promise<ProviderAnswer<ExtractOutput>> {
+  async extract(input: string): Promise<ProviderAnswer<ExtractOutput>> {
+    const text = capped(input);
     const its = this.nlp.its;
-    const doc = this.nlp.readDoc(text);
+    const doc = this.nlp.readDoc(forWink(text));
     const found = doc.entities().out(its.detail) as unknown as { value: string; type: string }[];
+    const sentiment = doc.out(its.sentiment) as unknown as number;
+    await yieldToLoop();
     const byType = (type: string) => found.filter((e) => e.type === type).map((e) => e.value);
     const entities: Entities = {
-      emails: unique([...byType('EMAIL'), ...(text.match(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g) ?? [])]),
-      urls: unique([...byType('URL'), ...(text.match(/https?:\/\/[^\s,;)]+/g) ?? [])].map((u) => u.replace(/[.,;:!?]+$/, ''))),
-      phones: unique(text.match(/\+?\d[\d ]{7,}\d/g) ?? []),
-      money: unique([
-        ...byType('MONEY'),
-        ...(text.match(/(\d[\d\s.,]*\s?(k|tis\.?|mil\.?)?\s?(eur|usd|czk|kč|€|\$))|([€$]\s?\d[\d.,]*\s?k?)/gi) ?? []),
-      ]),
-      dates: unique([...byType('DATE'), ...(text.match(/\b\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b/g) ?? [])]),
-      organisations: unique(text.match(/\b[A-Z][\w&-]*(\s[A-Z][\w&-]*)*\s(s\.r\.o\.|a\.s\.|Ltd\.?|Inc\.?|GmbH|LLC|Corp\.?)/g) ?? []),
+      emails: unique([...byType('EMAIL'), ...matches(text, PATTERNS.email)]),
+      urls: unique([...byType('URL'), ...matches(text, PATTERNS.url)].map(trimTrailingPunctuation)),
+      phones: unique(matches(text, PATTERNS.phone)),
+      money: unique([...byType('MONEY'), ...matches(text, PATTERNS.money)]),
+      dates: unique([...byType('DATE'), ...matches(text, PATTERNS.date)]),
+      organisations: unique(matches(text, PATTERNS.organisation)),
     };
     const output: ExtractOutput = {
       language: this.language(text),
       entities,
       keywords: this.keywords(text),
-      sentiment: Math.round((doc.out(its.sentiment) as unknown as number) * 100) / 100,
+      sentiment: Math.round(sentiment * 100) / 100,
       urgency: URGENCY_PATTERNS.test(foldDiacritics(text)) ? 'high' : 'normal',
     };
     return { output, model: MODEL };
   }
 
   async classify(text: string): Promise<ProviderAnswer<ClassifyOutput>> {
-    const folded = foldDiacritics(text);
+    const folded = foldDiacritics(capped(text));
     const scores: Record<string, number> = {};
     for (const [category, patterns] of Object.entries(this.lexicon)) {
       let score = 0;
@@ -81,8 +141,10 @@ export class LocalProvider implements AnalysisProvider {
     return { output: { category, confidence, scores }, model: MODEL };
   }
 
-  async summarize(text: string): Promise<ProviderAnswer<SummarizeOutput>> {
+  async summarize(input: string): Promise<ProviderAnswer<SummarizeOutput>> {
+    const text = forWink(capped(input));
     const sentences = this.nlp.readDoc(text).sentences().out() as string[];
+    await yieldToLoop();
     if (sentences.length <= 2) return { output: { summary: clip(sentences.join(' ')) }, model: MODEL };
     const weights = new Map(this.keywords(text, 20).map((k, i) => [k, 20 - i]));
     const scored = sentences.map((sentence, index) => ({
