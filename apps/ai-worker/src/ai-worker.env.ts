@@ -92,7 +92,7 @@ export class AiWorkerEnv extends WithStorageEnv(BaseEnv) {
   @Min(32)
   AI_PARSE_MAX_HEAP_MB: number = 256;
 
-  /** The worker process's resident memory while it parses; past it the parse is killed. */
+  /** How much one parse may grow the process's resident memory (outside the heap limit: pdf.js buffers); past it the parse is killed. */
   @NumberFromEnv()
   @IsInt()
   @Min(128)

@@ -17,6 +17,8 @@ interface Handled {
 
 const handled: Handled[] = [];
 const failuresLeft = new Map<string, number>();
+/** A scripted dependency (a database) that the "needs-dependency" messages fail without. */
+let dependencyDown = false;
 
 @Controller()
 class ScriptedHandlers {
@@ -28,6 +30,7 @@ class ScriptedHandlers {
     if (mode === 'always-fail') throw new Error(`scripted failure of ${event.message}`);
     if (mode === 'permanent') throw new PermanentMessageError('this can never succeed');
     if (mode === 'slow') await sleep(1500);
+    if (mode === 'needs-dependency' && dependencyDown) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
     if (mode === 'fail-twice') {
       const left = failuresLeft.get(event.message) ?? 2;
       failuresLeft.set(event.message, left - 1);
@@ -191,5 +194,63 @@ describe('RmqEventServer shutdown (real RabbitMQ)', () => {
     const waiting = await probe.drain(topology.queue);
     expect(waiting.map((m) => m.fields.redelivered)).toEqual([false, false, false]);
     expect(waiting.map((m) => JSON.parse(m.content.toString()).message).sort()).toEqual(['ok:late-0', 'ok:late-1', 'ok:late-2']);
+  });
+});
+
+describe('RmqEventServer during a dependency outage (real RabbitMQ)', () => {
+  const namespace = uniqueNamespace('mdo');
+  const topology = topologyFor(namespace, 'scripted');
+  const probe = new BrokerProbe(namespace);
+  let server: RmqEventServer;
+  let app: INestMicroservice;
+
+  beforeAll(async () => {
+    await probe.start();
+    server = new RmqEventServer({
+      url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      namespace,
+      service: 'scripted',
+      prefetch: 5,
+      retryDelaysMs: [200, 400],
+      dependencies: async () => (dependencyDown ? 'database is unreachable (scripted outage)' : null),
+      outagePollMs: 200,
+    });
+    app = await NestFactory.createMicroservice(ScriptedModule, { strategy: server, logger: false });
+    await app.listen();
+    await waitFor(() => server.isAttached(), { what: 'the consumer to attach' });
+  });
+
+  afterAll(async () => {
+    dependencyDown = false;
+    await app?.close();
+    await probe.cleanup(['scripted'], [200, 400]);
+    await probe.stop();
+  });
+
+  it('spends no attempt on an outage: pauses consuming, waits, then runs the same attempt and resumes', async () => {
+    dependencyDown = true;
+    const ids = ['needs-dependency:a', 'needs-dependency:b', 'needs-dependency:c'];
+    for (const id of ids) await probe.publish(RoutingKey.RequestCreated, requestCreated(id));
+    // The first failure pauses consuming; what was already delivered waits in hand, the rest in the queue.
+    await waitFor(() => ids.some((id) => attemptsOf(id).length === 1), { what: 'a message tried once' });
+    await waitFor(() => !server.isAttached(), { what: 'consuming to pause' });
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('ok:during-outage'));
+    const checks = server.outageChecks;
+    await waitFor(() => server.outageChecks >= checks + 3, { what: 'the paused consumer to look for its dependency three times' });
+    expect(ids.every((id) => attemptsOf(id).length <= 1)).toBe(true);
+    expect(attemptsOf('ok:during-outage')).toHaveLength(0);
+    expect(await probe.messageCount(topology.retryQueue(200))).toBe(0);
+    expect(await probe.messageCount(topology.deadLetterQueue)).toBe(0);
+
+    dependencyDown = false;
+    const handledDuringOutage = new Set(ids.filter((id) => attemptsOf(id).length === 1));
+    const succeeded = (id: string) => attemptsOf(id).length === (handledDuringOutage.has(id) ? 2 : 1);
+    await waitFor(() => ids.every(succeeded) && attemptsOf('ok:during-outage').length === 1, { what: 'everything to run once the dependency is back' });
+    // Every run was attempt 1: the outage cost no retry budget, and nothing ran more than once after it.
+    expect(ids.flatMap((id) => attemptsOf(id).map((h) => h.attempt)).every((a) => a === 1)).toBe(true);
+    expect(ids.map((id) => attemptsOf(id).length - (handledDuringOutage.has(id) ? 1 : 0))).toEqual([1, 1, 1]);
+    await waitFor(() => server.isAttached(), { what: 'consuming to resume' });
+    await waitFor(async () => (await probe.messageCount(topology.queue)) === 0, { what: 'the queue to drain' });
+    expect(await probe.messageCount(topology.deadLetterQueue)).toBe(0);
   });
 });

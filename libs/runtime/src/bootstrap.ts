@@ -7,7 +7,10 @@ import { Logger } from 'nestjs-pino';
 import { protectPaths, ProtectedPath, TokenVerifier } from '@statex/auth';
 import { BaseEnv, ConfigValidationError, loadEnv, parseDelays } from '@statex/config';
 import { STAFF_ROLES } from '@statex/contracts';
+import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { ConsumerRegistry, RmqEventServer } from '@statex/messaging';
+import { DatabaseReadinessCheck } from '@statex/persistence';
+import { RedisReadinessCheck } from '@statex/redis';
 import { CORRELATION_HEADER, correlationIdOf, instrumentHttp, setupSwagger, withLogContext } from '@statex/observability';
 import { ErrorFilter } from './exception.filters';
 import { createValidationPipe } from './validation';
@@ -83,6 +86,7 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
     service: definition.name,
     prefetch: env.RABBITMQ_PREFETCH,
     retryDelaysMs: parseDelays(env.RABBITMQ_RETRY_DELAYS_MS),
+    dependencies: dependencyProbe(app),
     runInContext: (meta, work) =>
       withLogContext({ correlationId: meta.correlationId, messageId: meta.messageId, routingKey: meta.routingKey, attempt: meta.attempt }, work),
   });
@@ -90,6 +94,24 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
   app.connectMicroservice({ strategy: consumer }, { inheritAppConfig: true });
   app.get(ConsumerRegistry).consumer = consumer;
   return { app, consumer };
+}
+
+/** The service's database and Redis, where it has them: the first one unreachable, or null. */
+function dependencyProbe(app: NestFastifyApplication): () => Promise<string | null> {
+  const checks = [DatabaseReadinessCheck, RedisReadinessCheck].flatMap((type) => {
+    try {
+      return [app.get<{ name: string; isHealthy(): Promise<HealthIndicatorResult> }>(type, { strict: false })];
+    } catch {
+      return [];
+    }
+  });
+  return async () => {
+    for (const check of checks) {
+      const result = (await check.isHealthy())[check.name];
+      if (result?.status !== 'up') return `${check.name} is unreachable (${String(result?.message ?? 'down')})`;
+    }
+    return null;
+  };
 }
 
 /** Swagger and metrics, behind a staff token when configured so (METRICS_ACCESS also lets a `service` token scrape). */

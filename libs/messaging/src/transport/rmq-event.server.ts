@@ -21,6 +21,13 @@ export interface RmqEventServerOptions {
   retryDelaysMs: number[];
   /** Runs each handler inside a context, e.g. a logger carrying the correlation id. */
   runInContext?: <T>(meta: EventMeta, work: () => Promise<T>) => Promise<T>;
+  /**
+   * What the handlers depend on (the database, Redis): the first one unreachable, or null.
+   * Asked when a handler fails: an outage is not the message's fault, so it spends no attempt.
+   */
+  dependencies?: () => Promise<string | null>;
+  /** How often a paused consumer asks whether its dependencies are back; default 1 s. */
+  outagePollMs?: number;
 }
 
 type Outcome = 'acked' | 'retried' | 'parked';
@@ -37,6 +44,9 @@ type Outcome = 'acked' | 'retried' | 'parked';
  *   and the original is handed back for another try;
  * - a consumer cancelled by the broker re-attaches itself; a dropped connection is
  *   re-established by amqp-connection-manager, which re-runs this setup;
+ * - a handler that fails while a dependency (the database, Redis) is unreachable spends no
+ *   attempt: consuming pauses (readiness goes down), the messages in hand wait, and when the
+ *   dependency answers again they run again with the same attempt number and consuming resumes;
  * - shutdown stops consuming first, lets in-flight handlers settle, then closes.
  */
 export class RmqEventServer extends ServerRMQ {
@@ -48,6 +58,12 @@ export class RmqEventServer extends ServerRMQ {
   private consumer?: { channel: Channel; tag: string };
   /** Settle ids of retry/park copies the broker returned (no such queue). */
   private readonly returned = new Set<string>();
+  /** The channel of the current connection, to resume consuming on after an outage. */
+  private currentChannel?: Channel;
+  /** Set while a dependency is down: every failing handler waits on it. */
+  private outage?: Promise<void>;
+  /** How many times a paused consumer has asked whether its dependencies are back. */
+  outageChecks = 0;
 
   constructor(private readonly config: RmqEventServerOptions) {
     super({
@@ -100,6 +116,7 @@ export class RmqEventServer extends ServerRMQ {
         }
       }, 2000).unref();
     });
+    this.currentChannel = channel;
     await this.attach(channel);
     callback();
   }
@@ -168,15 +185,26 @@ export class RmqEventServer extends ServerRMQ {
         const checked = await this.checkPayload(routingKey, body);
         if ('problem' in checked) return await this.park(channel, msg, meta, `invalid payload: ${checked.problem}`);
 
-        try {
-          const result = await handler(checked.payload, new EventContext(meta, msg));
-          await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-        } catch (error) {
-          const reason = describeError(error);
-          if (error instanceof PermanentMessageError || attempt >= this.maxAttempts) {
-            return await this.park(channel, msg, meta, reason);
+        for (;;) {
+          try {
+            const result = await handler(checked.payload, new EventContext(meta, msg));
+            await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+            break;
+          } catch (error) {
+            const reason = describeError(error);
+            if (!(error instanceof PermanentMessageError)) {
+              const down = await this.dependencyDown();
+              if (down) {
+                // Not the message's fault: wait for the dependency, then run it again as the same attempt.
+                if (!(await this.rideOutOutage(down))) return 'retried';
+                continue;
+              }
+            }
+            if (error instanceof PermanentMessageError || attempt >= this.maxAttempts) {
+              return await this.park(channel, msg, meta, reason);
+            }
+            return await this.retry(channel, msg, meta, reason);
           }
-          return await this.retry(channel, msg, meta, reason);
         }
         channel.ack(msg);
         messagingMetrics.consumed.inc({ routing_key: routingKey });
@@ -213,6 +241,41 @@ export class RmqEventServer extends ServerRMQ {
     return {
       problem: errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? { nested: 'invalid nested value' }).join(', ')}`).join('; '),
     };
+  }
+
+  private async dependencyDown(): Promise<string | null> {
+    if (!this.config.dependencies) return null;
+    try {
+      return await this.config.dependencies();
+    } catch (error) {
+      return describeError(error);
+    }
+  }
+
+  /**
+   * Pauses consuming until the dependencies answer again (one wait shared by every message in
+   * hand), then resumes. False when the server is closing meanwhile: the message stays
+   * unacknowledged and the broker hands it out again after the restart.
+   */
+  private async rideOutOutage(down: string): Promise<boolean> {
+    this.outage ??= (async () => {
+      this.logger.warn(`${down}: consuming ${this.topology.queue} is paused until it is back; messages wait in the queue`);
+      const consumer = this.consumer;
+      this.consumer = undefined;
+      if (consumer) await consumer.channel.cancel(consumer.tag).catch(() => undefined);
+      while (!this.closing) {
+        await new Promise((r) => setTimeout(r, this.config.outagePollMs ?? 1000).unref());
+        this.outageChecks += 1;
+        if ((await this.dependencyDown()) === null) break;
+      }
+      if (this.closing) return;
+      this.logger.log(`Dependencies are back: consuming ${this.topology.queue} again`);
+      if (this.currentChannel && !this.consumer) await this.attach(this.currentChannel).catch((error: Error) => this.logger.error(`Resuming the consumer failed: ${error.message}`));
+    })().finally(() => {
+      this.outage = undefined;
+    });
+    await this.outage;
+    return !this.closing;
   }
 
   private handBack(channel: ConfirmChannel, msg: ConsumeMessage): void {

@@ -113,9 +113,11 @@ function parse(kind: ParsedKind, content: Buffer, limits: ParseLimits): Promise<
       else resolve(text ?? '');
     };
     const timer = setTimeout(() => finish(new Unreadable(`parsing took longer than ${limits.timeoutMs} ms`)), limits.timeoutMs);
+    // What the parse adds to the process (parses run one at a time), not the process's own size.
+    const baselineMb = process.memoryUsage.rss() / (1024 * 1024);
     const watch = setInterval(() => {
-      const rssMb = process.memoryUsage.rss() / (1024 * 1024);
-      if (rssMb > limits.maxRssMb) finish(new Unreadable(`parsing took the process past ${limits.maxRssMb} MB`));
+      const grownMb = process.memoryUsage.rss() / (1024 * 1024) - baselineMb;
+      if (grownMb > limits.maxRssMb) finish(new Unreadable(`parsing grew the process by more than ${limits.maxRssMb} MB`));
     }, 50);
     // The parser's own chatter (pdf.js warnings) is not ours to log.
     worker.stdout.resume();
