@@ -4,10 +4,14 @@
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { DatabaseEnv, loadEnv } from '@statex/config';
+import amqp from 'amqplib';
+import { DatabaseEnv, loadEnv, parseDelays } from '@statex/config';
+import { EVENT_CONSUMERS } from '@statex/contracts';
+import { assertPlatformTopology } from '@statex/messaging';
 import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
 import { AI_ORCHESTRATOR_SCHEMA } from '../apps/ai-orchestrator/src/ai-orchestrator.schema';
 import { CONTENT_SCHEMA } from '../apps/content/src/content.schema';
+import { LOGGING_SCHEMA } from '../apps/logging/src/logging.schema';
 import { NOTIFICATION_SCHEMA } from '../apps/notification/src/notification.schema';
 import { SUBMISSION_SCHEMA } from '../apps/submission/src/submission.schema';
 import { USER_PORTAL_SCHEMA } from '../apps/user-portal/src/user-portal.schema';
@@ -18,10 +22,25 @@ const SCHEMAS = [
   { service: 'ai-orchestrator', ...AI_ORCHESTRATOR_SCHEMA },
   { service: 'user-portal', ...USER_PORTAL_SCHEMA },
   { service: 'content', ...CONTENT_SCHEMA },
+  { service: 'logging', ...LOGGING_SCHEMA },
 ];
+
+/** Every queue and binding the registry names, so events published before a service first starts wait for it. */
+async function declareTopology(env: DatabaseEnv): Promise<void> {
+  const connection = await amqp.connect(env.RABBITMQ_URL);
+  try {
+    const channel = await connection.createChannel();
+    await assertPlatformTopology(channel, env.RABBITMQ_NAMESPACE, EVENT_CONSUMERS, parseDelays(env.RABBITMQ_RETRY_DELAYS_MS));
+    await channel.close();
+    console.log(`RabbitMQ (${env.RABBITMQ_NAMESPACE}): queues and bindings of ${Object.keys(EVENT_CONSUMERS).join(', ')} declared`);
+  } finally {
+    await connection.close();
+  }
+}
 
 async function main(): Promise<void> {
   const env = loadEnv(DatabaseEnv);
+  await declareTopology(env);
   for (const schema of SCHEMAS) {
     const options = dataSourceOptions(env, schema);
     await ensureDatabase(env, options.database!);

@@ -10,3 +10,4 @@ export * from './submission/create-submission.dto';
 export * from './submission/submission.views';
 export * from './ai/analysis';
 export * from './auth/roles';
+export * from './event-consumers';

@@ -13,6 +13,8 @@ export interface EventPublisherOptions {
   source: string;
   /** How long a publish waits for the broker's confirm (including while reconnecting). */
   confirmTimeoutMs?: number;
+  /** Declares the platform's queues and bindings on every connection, before anything is published. */
+  declare?: (channel: ConfirmChannel) => Promise<void>;
 }
 
 /**
@@ -48,6 +50,7 @@ export class EventPublisher {
           if (msg.properties.messageId) this.returned.add(msg.properties.messageId);
         });
         await assertEventExchange(channel, this.topology);
+        await this.options.declare?.(channel);
       },
     });
     // A setup interrupted by a closing connection is retried on the next connect; never crash on it.

@@ -1,7 +1,9 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown, Optional, Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { BaseEnv } from '@statex/config';
+import { BaseEnv, parseDelays } from '@statex/config';
+import { EVENT_CONSUMERS } from '@statex/contracts';
+import { assertPlatformTopology } from './topology';
 import { EventPublisher } from './event-publisher';
 import { PARKED_SERVICE, ParkedMessagesController } from './parked/parked-messages.controller';
 import { ParkedMessages } from './parked/parked-messages';
@@ -45,7 +47,13 @@ export class MessagingModule {
       {
         provide: EventPublisher,
         inject: [BaseEnv],
-        useFactory: (env: BaseEnv) => new EventPublisher({ url: env.RABBITMQ_URL, namespace: env.RABBITMQ_NAMESPACE, source: options.service }),
+        useFactory: (env: BaseEnv) =>
+          new EventPublisher({
+            url: env.RABBITMQ_URL,
+            namespace: env.RABBITMQ_NAMESPACE,
+            source: options.service,
+            declare: (channel) => assertPlatformTopology(channel, env.RABBITMQ_NAMESPACE, EVENT_CONSUMERS, parseDelays(env.RABBITMQ_RETRY_DELAYS_MS)),
+          }),
       },
       ConsumerRegistry,
       RabbitMqReadinessCheck,

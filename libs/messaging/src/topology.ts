@@ -98,3 +98,13 @@ export function topicMatches(pattern: string, routingKey: string): boolean {
   };
   return match(0, 0);
 }
+
+/**
+ * Every service's queues and bindings from the registry of who consumes what, so an event
+ * published before its consumer ever started still finds its queue.
+ */
+export async function assertPlatformTopology(channel: Channel, namespace: string, consumers: Record<string, readonly string[]>, retryDelaysMs: number[]): Promise<void> {
+  for (const [service, bindings] of Object.entries(consumers)) {
+    await assertServiceQueues(channel, topologyFor(namespace, service), [...bindings], retryDelaysMs);
+  }
+}

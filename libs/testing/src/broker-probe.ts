@@ -1,4 +1,5 @@
 import amqp, { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
+import { EVENT_CONSUMERS } from '@statex/contracts';
 import { publishOptions, topologyFor } from '@statex/messaging';
 import { waitFor } from './wait-for';
 
@@ -90,9 +91,9 @@ export class BrokerProbe {
     await ch.close().catch(() => undefined);
   }
 
-  /** Deletes every queue and exchange of the namespace's services. */
+  /** Deletes every queue and exchange of the namespace's services (all the registry's: every service declares them). */
   async cleanup(services: string[], retryDelaysMs: number[] = [200, 400, 800]): Promise<void> {
-    for (const service of services) {
+    for (const service of new Set([...services, ...Object.keys(EVENT_CONSUMERS)])) {
       const t = topologyFor(this.namespace, service);
       for (const queue of [t.queue, t.deadLetterQueue, ...retryDelaysMs.map((d) => t.retryQueue(d))]) await this.deleteQueue(queue);
     }

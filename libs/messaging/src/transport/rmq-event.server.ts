@@ -4,7 +4,7 @@ import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { lastValueFrom } from 'rxjs';
-import { payloadClassOf } from '@statex/contracts';
+import { EVENT_CONSUMERS, payloadClassOf } from '@statex/contracts';
 import { PermanentMessageError } from '../errors';
 import { Header } from '../message-headers';
 import { messagingMetrics } from '../metrics';
@@ -122,7 +122,13 @@ export class RmqEventServer extends ServerRMQ {
   }
 
   private async attach(channel: Channel): Promise<void> {
-    const bindings = [...this.getHandlers().keys()];
+    const handled = [...this.getHandlers().keys()];
+    const registered = EVENT_CONSUMERS[this.config.service] ?? [];
+    const unregistered = handled.filter((pattern) => !registered.includes(pattern));
+    if (unregistered.length > 0) {
+      this.logger.error(`${this.config.service} handles ${unregistered.join(', ')}, missing from EVENT_CONSUMERS in @statex/contracts: events published before it starts will miss it`);
+    }
+    const bindings = [...new Set([...registered, ...handled])];
     await assertServiceQueues(channel, this.topology, bindings, this.config.retryDelaysMs);
     await channel.prefetch(this.config.prefetch);
     if (this.closing) return;

@@ -1,0 +1,18 @@
+import { RoutingKey } from './routing-keys';
+
+/**
+ * Who consumes what: each service's queue and the routing-key patterns it is bound by. Every
+ * service declares every queue and binding in this registry when it connects (and `npm run
+ * migrate` does too), so an event reaches a service that has not started yet. A test checks
+ * that it matches the services' `@EventPattern` handlers.
+ */
+export const EVENT_CONSUMERS: Record<string, readonly string[]> = {
+  submission: [RoutingKey.NotificationSent, RoutingKey.NotificationFailed, RoutingKey.AiAnalysisStarted, RoutingKey.AiAnalysisCompleted, RoutingKey.AiAnalysisFailed],
+  'ai-orchestrator': [RoutingKey.RequestCreated],
+  'ai-worker': [],
+  notification: [RoutingKey.RequestCreated, RoutingKey.NotificationRequested, RoutingKey.AiAnalysisCompleted],
+  'user-portal': [],
+  // The platform's event log keeps every domain event.
+  logging: ['#'],
+  content: [],
+};
