@@ -104,7 +104,7 @@ async function cleanup(env: LoggingEnv, namespace: string): Promise<void> {
     await channel.deleteQueue(queue).catch(() => undefined);
     await channel.close().catch(() => undefined);
   }
-  for (const exchange of [`${namespace}.events`, `${namespace}.unrouted`, `${namespace}.logs`]) {
+  for (const exchange of [`${namespace}.events`, `${namespace}.unrouted`, `${namespace}.logs`, `${namespace}.logs.tail`]) {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
     await channel.deleteExchange(exchange).catch(() => undefined);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deleteLogTopology } from './log-broker-cleanup';
 import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceProcess, testProcessEnv, uniqueNamespace, waitFor } from '@statex/testing';
-import { logQueueOf } from '../src/logs/log-consumer';
 
 /**
  * The built apps as processes (run with `flock /tmp/statex-dist.lock`): their loggers ship
@@ -53,7 +53,7 @@ describe('log shipping across processes: every service’s lines reach logging, 
     await auth.stop();
     await dropDatabases(`${namespace}_`);
     const probe = await new BrokerProbe(namespace).start();
-    await probe.deleteQueue(logQueueOf(namespace));
+    await deleteLogTopology(namespace);
     await probe.cleanup(['logging', 'submission']);
     await probe.stop();
   });

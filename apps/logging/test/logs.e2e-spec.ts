@@ -9,7 +9,7 @@ import { LOG_REDACT_PATHS, LogShipper } from '@statex/observability';
 import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { loggingService } from '../src/logging.app';
 import { LoggingEnv } from '../src/logging.env';
-import { logQueueOf } from '../src/logs/log-consumer';
+import { deleteLogTopology } from './log-broker-cleanup';
 import { dayOf, partitionName } from '../src/logs/log-lines.repository';
 import { LogPartitions } from '../src/logs/log-partitions.service';
 
@@ -52,7 +52,7 @@ describe('logging: one searchable place for every log line and every lead’s st
     for (const publisher of publishers) await publisher.close();
     await service?.app.close();
     await auth.stop();
-    await probe.deleteQueue(logQueueOf(namespace));
+    await deleteLogTopology(namespace);
     await probe.cleanup(['logging']);
     await probe.stop();
     await dropDatabases(`${namespace}_`);
@@ -152,25 +152,25 @@ describe('logging: one searchable place for every log line and every lead’s st
       res.on('data', (chunk: string) => received.push(chunk));
     });
     request.on('error', () => undefined);
-    await waitFor(() => response, { what: 'the tail to answer' });
-    expect(response!.statusCode).toBe(200);
-    expect(response!.headers['content-type']).toContain('text/event-stream');
-    await waitFor(() => received.join('').includes('event: ready'), { what: 'the tail to follow' });
-    // Not for this tail: another correlation id, and a level it does not follow.
-    await post([{ level: 'warn', message: 'someone else', correlationId: randomUUID() }, { level: 'info', message: 'too quiet', correlationId }]).expect(202);
-    // Posted to another replica: the tail follows every replica's lines.
+    // Another replica of the service: the tail follows every replica's lines.
     const replica = await startServiceForTest(loggingService, testEnv(LoggingEnv, namespace, { ...auth.env, LOG_RETENTION_DAYS: 7 }), { consume: false });
     try {
+      await waitFor(() => response, { what: 'the tail to answer' });
+      expect(response!.statusCode).toBe(200);
+      expect(response!.headers['content-type']).toContain('text/event-stream');
+      await waitFor(() => received.join('').includes('event: ready'), { what: 'the tail to follow' });
+      // Not for this tail: another correlation id, and a level it does not follow.
+      await post([{ level: 'warn', message: 'someone else', correlationId: randomUUID() }, { level: 'info', message: 'too quiet', correlationId }]).expect(202);
       await replica.http.post('/api/logs').set(serviceToken).set('content-type', NDJSON).send(ndjson([{ level: 'warn', message: 'tail me', correlationId, service: 'notification' }])).expect(202);
+      const text = await waitFor(() => received.join('').includes('tail me') && received.join(''), { what: 'the line on the tail', timeoutMs: 5000 });
+      const events = text.split('\n\n').filter((e) => e.includes('event: log'));
+      expect(events).toHaveLength(1);
+      const data = JSON.parse(events[0].split('\n').find((l) => l.startsWith('data: '))!.slice(6));
+      expect(data).toMatchObject({ message: 'tail me', level: 'warn', service: 'notification', correlationId });
     } finally {
+      request.destroy();
       await replica.app.close();
     }
-    const text = await waitFor(() => received.join('').includes('tail me') && received.join(''), { what: 'the line on the tail', timeoutMs: 5000 });
-    request.destroy();
-    const events = text.split('\n\n').filter((e) => e.includes('event: log'));
-    expect(events).toHaveLength(1);
-    const data = JSON.parse(events[0].split('\n').find((l) => l.startsWith('data: '))!.slice(6));
-    expect(data).toMatchObject({ message: 'tail me', level: 'warn', service: 'notification', correlationId });
     await service.http.get('/api/logs/tail').set(serviceToken).expect(403);
   });
 
@@ -356,7 +356,7 @@ describe('logging: the Elasticsearch sink', () => {
     await auth.stop();
     await new Promise((done) => elasticsearch.close(done));
     const probe = await new BrokerProbe(namespace).start();
-    await probe.deleteQueue(logQueueOf(namespace));
+    await deleteLogTopology(namespace);
     await probe.cleanup(['logging']);
     await probe.stop();
     await dropDatabases(`${namespace}_`);

@@ -12,7 +12,9 @@ export const EVENT_CONSUMERS: Record<string, readonly string[]> = {
   'ai-worker': [],
   notification: [RoutingKey.RequestCreated, RoutingKey.NotificationRequested, RoutingKey.AiAnalysisCompleted],
   'user-portal': [],
-  // The platform's event log keeps every domain event.
-  logging: ['#'],
+  // The platform's event log keeps every domain event with a contract. Bound by name, not by `#`:
+  // an event outside the contracts still matches no queue and is kept in `unrouted`, where
+  // operators see it (and the StatexUnroutedEvents alert fires).
+  logging: Object.values(RoutingKey),
   content: [],
 };

@@ -3,7 +3,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { BaseEnv, parseDelays } from '@statex/config';
 import { EVENT_CONSUMERS } from '@statex/contracts';
-import { assertPlatformTopology } from './topology';
+import { assertPlatformTopology, describeTopologyDrift } from './topology';
+import { stopOnTopologyDrift } from './transport/rmq-event.server';
 import { EventPublisher } from './event-publisher';
 import { PARKED_SERVICE, ParkedMessagesController } from './parked/parked-messages.controller';
 import { ParkedMessages } from './parked/parked-messages';
@@ -52,7 +53,12 @@ export class MessagingModule {
             url: env.RABBITMQ_URL,
             namespace: env.RABBITMQ_NAMESPACE,
             source: options.service,
-            declare: (channel) => assertPlatformTopology(channel, env.RABBITMQ_NAMESPACE, EVENT_CONSUMERS, parseDelays(env.RABBITMQ_RETRY_DELAYS_MS)),
+            declare: (channel) =>
+              assertPlatformTopology(channel, env.RABBITMQ_NAMESPACE, EVENT_CONSUMERS, parseDelays(env.RABBITMQ_RETRY_DELAYS_MS)).catch((error: unknown) => {
+                const drift = describeTopologyDrift(error);
+                if (drift) stopOnTopologyDrift(drift);
+                throw error;
+              }),
           }),
       },
       ConsumerRegistry,

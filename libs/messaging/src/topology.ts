@@ -108,3 +108,20 @@ export async function assertPlatformTopology(channel: Channel, namespace: string
     await assertServiceQueues(channel, topologyFor(namespace, service), [...bindings], retryDelaysMs);
   }
 }
+
+/**
+ * A queue already on the broker with other arguments than the service declares (a changed
+ * delivery limit, another queue type): what differs and how to migrate, or null for other errors.
+ */
+export function describeTopologyDrift(error: unknown): string | null {
+  const text = error instanceof Error ? error.message : String(error);
+  const match = /PRECONDITION_FAILED - inequivalent arg '([^']+)' for queue '([^']+)' in vhost '[^']*': received (.+?) but current is (.+?)"?$/m.exec(text);
+  if (!match) return null;
+  const [, argument, queue, declared, current] = match;
+  return (
+    `Queue ${queue} exists on the broker with ${argument} = ${current}, but this service declares ${declared}. ` +
+    `The broker cannot change a queue's arguments in place. To migrate: stop the services that consume ${queue}, ` +
+    `move its messages aside if it holds any (a shovel to a temporary queue, or npm run dlq for a .dlq), ` +
+    `delete it (rabbitmqctl delete_queue ${queue}), and start the service again: it declares the queue anew.`
+  );
+}

@@ -254,3 +254,36 @@ describe('RmqEventServer during a dependency outage (real RabbitMQ)', () => {
     expect(await probe.messageCount(topology.deadLetterQueue)).toBe(0);
   });
 });
+
+describe('RmqEventServer facing a queue declared with other arguments (real RabbitMQ)', () => {
+  const namespace = uniqueNamespace('mtd');
+  const topology = topologyFor(namespace, 'scripted');
+  const probe = new BrokerProbe(namespace);
+
+  afterAll(async () => {
+    await probe.cleanup(['scripted'], [200, 600]);
+    await probe.stop();
+  });
+
+  it('stops with a message naming the queue, the difference and how to migrate, instead of looping', async () => {
+    await probe.start();
+    // An older deployment declared the queue as the service does, but with another delivery limit.
+    const channel = await (probe as unknown as { connection: import('amqplib').ChannelModel }).connection.createChannel();
+    await channel.assertQueue(topology.queue, {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 3, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': topology.deadLetterQueue, 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' },
+    });
+    await channel.close();
+
+    const drifts: string[] = [];
+    const server = new RmqEventServer({ url: process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', namespace, service: 'scripted', prefetch: 5, retryDelaysMs: [200, 600], onTopologyDrift: (message) => drifts.push(message) });
+    const app = await NestFactory.createMicroservice(ScriptedModule, { strategy: server, logger: false });
+    void app.listen();
+    await waitFor(() => drifts[0], { what: 'the drift to be reported' });
+    expect(drifts[0]).toContain(`Queue ${topology.queue} exists on the broker with x-delivery-limit`);
+    expect(drifts[0]).toMatch(/but this service declares .*10/);
+    expect(drifts[0]).toContain(`rabbitmqctl delete_queue ${topology.queue}`);
+    expect(server.isAttached()).toBe(false);
+    await app.close();
+  });
+});

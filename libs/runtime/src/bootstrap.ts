@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { protectPaths, ProtectedPath, TokenVerifier } from '@statex/auth';
@@ -98,9 +98,11 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
 
 /** The service's database and Redis, where it has them: the first one unreachable, or null. */
 function dependencyProbe(app: NestFastifyApplication): () => Promise<string | null> {
+  // ModuleRef, not app.get: the app's proxy exits the process on a missing provider.
+  const modules = app.get(ModuleRef);
   const checks = [DatabaseReadinessCheck, RedisReadinessCheck].flatMap((type) => {
     try {
-      return [app.get<{ name: string; isHealthy(): Promise<HealthIndicatorResult> }>(type, { strict: false })];
+      return [modules.get<{ name: string; isHealthy(): Promise<HealthIndicatorResult> }>(type, { strict: false })];
     } catch {
       return [];
     }

@@ -2,6 +2,7 @@ import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@statex/auth';
+import { RoutingKey } from '@statex/contracts';
 import { EventContext } from '@statex/messaging';
 import { decodeCursor, encodeCursor } from '../logs/logs.dto';
 import { scrubValue } from '../logs/redaction';
@@ -17,13 +18,13 @@ function publishedAt(ctx: EventContext): Date {
   return typeof props.timestamp === 'number' ? new Date(props.timestamp * 1000) : new Date();
 }
 
-/** The platform's event log: logging's queue is bound to every routing key (`#`). */
+/** The platform's event log: logging's queue is bound to every routing key with a contract. */
 @ApiTags('events')
 @Controller('events')
 export class EventLogController {
   constructor(private readonly events: EventLogRepository) {}
 
-  @EventPattern('#')
+  @EventPattern(Object.values(RoutingKey))
   async onAnyEvent(_payload: unknown, @Ctx() ctx: EventContext): Promise<void> {
     // The body as published (the transport has already checked it against its contract, if any).
     const payload = scrubValue(JSON.parse(ctx.getMessage().content.toString('utf8'))) as Record<string, unknown>;

@@ -39,7 +39,8 @@ export class LogTail implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** Hands stored lines to every replica's tail clients; never waits and never throws. */
   publish(items: LogItem[]): void {
-    if (items.length === 0 || !this.channel || !this.connection?.isConnected()) return;
+    // While (re)connecting the channel holds what is published, up to a bound.
+    if (items.length === 0 || !this.channel || this.channel.queueLength() > 1000) return;
     this.channel.publish(this.exchange, '', Buffer.from(JSON.stringify(items)), { persistent: false }).catch(() => undefined);
   }
 

@@ -8,7 +8,7 @@ import { EVENT_CONSUMERS, payloadClassOf } from '@statex/contracts';
 import { PermanentMessageError } from '../errors';
 import { Header } from '../message-headers';
 import { messagingMetrics } from '../metrics';
-import { assertServiceQueues, Topology, topicMatches, topologyFor } from '../topology';
+import { assertServiceQueues, describeTopologyDrift, Topology, topicMatches, topologyFor } from '../topology';
 import { EventContext, EventMeta } from './event-context';
 
 export interface RmqEventServerOptions {
@@ -28,6 +28,14 @@ export interface RmqEventServerOptions {
   dependencies?: () => Promise<string | null>;
   /** How often a paused consumer asks whether its dependencies are back; default 1 s. */
   outagePollMs?: number;
+  /** A queue on the broker with other arguments than this service declares: by default the process stops with the message. */
+  onTopologyDrift?: (message: string) => void;
+}
+
+/** Stops the process: a service cannot run on a queue it cannot declare, and retrying would only loop. */
+export function stopOnTopologyDrift(message: string): void {
+  process.stderr.write(`Topology drift: ${message}\n`);
+  process.exit(78);
 }
 
 type Outcome = 'acked' | 'retried' | 'parked';
@@ -117,7 +125,17 @@ export class RmqEventServer extends ServerRMQ {
       }, 2000).unref();
     });
     this.currentChannel = channel;
-    await this.attach(channel);
+    try {
+      await this.attach(channel);
+    } catch (error) {
+      const drift = describeTopologyDrift(error);
+      if (drift) {
+        this.logger.error(drift);
+        (this.config.onTopologyDrift ?? stopOnTopologyDrift)(drift);
+        return;
+      }
+      throw error;
+    }
     callback();
   }
 
