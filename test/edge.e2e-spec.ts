@@ -37,6 +37,8 @@ describe('the public edge of a service (real RabbitMQ; a JWKS stand-in)', () => 
 
   it('puts /docs behind a staff token when DOCS_ACCESS=staff', async () => {
     await service.http.get('/docs-json').expect(401);
+    // Spelled another way, it is still the same path to the router and to the check.
+    for (const path of ['/%64ocs-json', '/docs%2Djson', '/%64ocs', '/%64ocs/']) await service.http.get(path).expect(401);
     await service.http.get('/docs-json').set(bearer(await auth.mint({ roles: ['client'] }))).expect(403);
     const spec = await service.http.get('/docs-json').set(bearer(await auth.mint({ roles: ['operator'] }))).expect(200);
     expect(spec.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -44,6 +46,10 @@ describe('the public edge of a service (real RabbitMQ; a JWKS stand-in)', () => 
 
   it('switches /metrics off when METRICS_ACCESS=off, and health stays public', async () => {
     await service.http.get('/metrics').set(bearer(await auth.mint({ roles: ['admin'] }))).expect(404);
+    for (const path of ['/%6detrics', '/metric%73']) {
+      const res = await service.http.get(path);
+      expect({ path, status: res.status, body: res.text.includes('process_resident_memory_bytes') }).toEqual({ path, status: 404, body: false });
+    }
     await service.http.get('/health/live').expect(200);
   });
 

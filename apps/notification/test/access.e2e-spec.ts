@@ -186,6 +186,16 @@ describe('notification: access control (tokens verified against a JWKS over HTTP
       await call('put', '/queues/api/queues/notifications-email/retry/failed').expect(401);
     });
 
+    it('cannot be reached around the check by spelling the path another way (percent-encoding, case of the escape)', async () => {
+      // The router decodes %71 to "q" before routing: the check must see the path the router sees.
+      for (const path of ['/%71ueues/api/queues', '/queues%2Fapi%2Fqueues', '/%71ueues', '/queues/%61pi/queues', '/%2571ueues/api/queues']) {
+        const res = await call('get', path, { accept: 'application/json' });
+        expect({ path, status: res.status }).toEqual({ path, status: res.status === 404 ? 404 : 401 });
+        expect(res.text).not.toContain('notifications-email');
+      }
+      await call('put', '/%71ueues/api/queues/notifications-email/retry/failed').expect(401);
+    });
+
     it('sends a browser without a session to the sign-in page, which is served to anyone', async () => {
       const res = await call('get', '/queues', html).expect(302);
       expect(res.headers.location).toBe('/queues/login');

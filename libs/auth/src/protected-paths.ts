@@ -20,14 +20,32 @@ function matches(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`);
 }
 
+/**
+ * Every spelling of the request's path that the router may have acted on: as sent, percent-decoded
+ * (find-my-way decodes before routing, so `/%71ueues` is `/queues` to it) and the route it matched.
+ * A check on the raw URL alone can be walked around.
+ */
+export function pathsOf(request: FastifyRequest): string[] {
+  const raw = request.url.split('?')[0];
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // Not valid percent-encoding: the router refuses it too; the raw path stands.
+  }
+  const route = request.routeOptions?.url;
+  return [...new Set([raw, decoded, ...(route ? [route] : [])])];
+}
+
 /** Checks every request to a protected path before anything else runs. */
 export function protectPaths(fastify: FastifyInstance, verifier: TokenVerifier, paths: ProtectedPath[]): void {
   if (paths.length === 0) return;
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0];
-    const rule = paths.find((p) => matches(path, p.prefix));
+    const spellings = pathsOf(request);
+    const rule = paths.find((p) => spellings.some((path) => matches(path, p.prefix)));
     if (!rule) return;
-    if (rule.browser && (path === `${rule.prefix}/login` || path === `${rule.prefix}/logout`)) return;
+    const open = [`${rule.prefix}/login`, `${rule.prefix}/logout`];
+    if (rule.browser && spellings.every((path) => open.includes(path))) return;
     const token = bearerToken(request.headers) ?? (rule.browser ? cookieValue(request.headers, ACCESS_COOKIE) : undefined);
     const wantsPage = rule.browser && request.method === 'GET' && /text\/html/.test(request.headers.accept ?? '');
     if (!token) {

@@ -4,7 +4,7 @@ import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
 import { ModuleRef, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { protectPaths, ProtectedPath, TokenVerifier } from '@statex/auth';
+import { pathsOf, protectPaths, ProtectedPath, TokenVerifier } from '@statex/auth';
 import { BaseEnv, ConfigValidationError, loadEnv, parseDelays } from '@statex/config';
 import { STAFF_ROLES } from '@statex/contracts';
 import type { HealthIndicatorResult } from '@nestjs/terminus';
@@ -55,7 +55,7 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
   protectPaths(fastify, app.get(TokenVerifier), edgePaths(env));
   if (env.METRICS_ACCESS === 'off') {
     fastify.addHook('onRequest', async (request, reply) => {
-      if (request.url.split('?')[0] === '/metrics') return reply.status(404).send({ statusCode: 404, message: 'Not Found' });
+      if (pathsOf(request).includes('/metrics')) return reply.status(404).send({ statusCode: 404, message: 'Not Found' });
     });
   }
   fastify.addHook('onSend', async (request, reply) => {
