@@ -33,3 +33,32 @@ export const outboxMetrics = {
     this.set(rows.reduce((sum, r) => sum + r.setAside, 0));
   }),
 };
+
+/** What a consumer reports at scrape time: whether it is attached, and its queues' depths. */
+export interface ConsumerGauges {
+  readonly serviceQueue: string;
+  isAttached(): boolean;
+  /** Messages waiting in the service's queue, its `.dlq` and `unrouted` (absent when unknown). */
+  queueDepths(): Promise<Array<{ queue: string; kind: 'work' | 'dlq' | 'unrouted'; messages: number }>>;
+}
+
+/** The consumers running in this process, which the consumer gauges read at scrape time. */
+export const consumers = new Set<ConsumerGauges>();
+
+function labelledGauge(name: string, help: string, labelNames: string[], collect: (this: Gauge<string>) => Promise<void>): Gauge<string> {
+  const existing = register.getSingleMetric(name);
+  return (existing as Gauge<string> | undefined) ?? new Gauge({ name, help, labelNames, collect });
+}
+
+export const consumerMetrics = {
+  attached: labelledGauge('statex_consumer_attached', '1 while the service consumes its queue, 0 while detached (outage, reconnecting)', ['queue'], async function () {
+    this.reset();
+    for (const consumer of consumers) this.set({ queue: consumer.serviceQueue }, consumer.isAttached() ? 1 : 0);
+  }),
+  depth: labelledGauge('statex_queue_messages', 'Messages waiting in a queue, read from the broker at scrape time (kind: work, dlq, unrouted)', ['queue', 'kind'], async function () {
+    this.reset();
+    for (const consumer of consumers) {
+      for (const { queue, kind, messages } of await consumer.queueDepths().catch(() => [])) this.set({ queue, kind }, messages);
+    }
+  }),
+};

@@ -2,6 +2,7 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import { register } from 'prom-client';
 import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
 import { EventContext, PermanentMessageError, RmqEventServer, topologyFor } from '@statex/messaging';
 import { ErrorFilter } from '@statex/runtime';
@@ -135,10 +136,38 @@ describe('RmqEventServer (real RabbitMQ)', () => {
     expect(await probe.messageCount(topology.deadLetterQueue)).toBe(0);
   });
 
+  it('counts what it did, and reports at scrape time whether it consumes and how deep its queues are', async () => {
+    const value = async (name: string, labels: Record<string, string>) => {
+      const metric = (await register.getSingleMetric(name)!.get()) as { values: Array<{ value: number; labels: Record<string, string | number> }> };
+      return metric.values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((sum, v) => sum + v.value, 0);
+    };
+    const key = { routing_key: RoutingKey.RequestCreated };
+    const before = {
+      consumed: await value('statex_messages_consumed_total', key),
+      retried: await value('statex_messages_retried_total', key),
+      parked: await value('statex_messages_dead_lettered_total', { ...key, reason: 'failed' }),
+    };
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('ok:counted'));
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('permanent:counted'));
+    await probe.publish(RoutingKey.RequestCreated, requestCreated('fail-twice:counted'));
+    await waitFor(() => attemptsOf('fail-twice:counted').length === 3 && attemptsOf('permanent:counted').length === 1, { what: 'the three handled' });
+    await waitFor(async () => (await value('statex_messages_consumed_total', key)) === before.consumed + 2, { what: 'two more consumed' });
+    expect(await value('statex_messages_retried_total', key)).toBe(before.retried + 2);
+    expect(await value('statex_messages_dead_lettered_total', { ...key, reason: 'failed' })).toBe(before.parked + 1);
+    // The gauges are read from the broker at scrape time.
+    expect(await value('statex_consumer_attached', { queue: topology.queue })).toBe(1);
+    const parkedNow = await probe.messageCount(topology.deadLetterQueue);
+    expect(parkedNow).toBeGreaterThan(0);
+    expect(await value('statex_queue_messages', { queue: topology.deadLetterQueue, kind: 'dlq' })).toBe(parkedNow);
+    expect(await value('statex_queue_messages', { queue: topology.queue, kind: 'work' })).toBe(await probe.messageCount(topology.queue));
+  });
+
   it('reports itself attached while consuming, and detached once the broker cancels it', async () => {
     expect(server.isAttached()).toBe(true);
     await probe.deleteQueue(topology.queue);
     await waitFor(() => !server.isAttached(), { what: 'the consumer to report itself detached', timeoutMs: 5_000 });
+    const attached = (await register.getSingleMetric('statex_consumer_attached')!.get()) as { values: Array<{ value: number; labels: { queue?: string } }> };
+    expect(attached.values.find((v) => v.labels.queue === topology.queue)?.value).toBe(0);
     await waitFor(() => server.isAttached(), { what: 'the consumer to attach again', timeoutMs: 10_000 });
   });
 

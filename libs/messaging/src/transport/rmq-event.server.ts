@@ -7,7 +7,7 @@ import { lastValueFrom } from 'rxjs';
 import { EVENT_CONSUMERS, payloadClassOf } from '@statex/contracts';
 import { PermanentMessageError } from '../errors';
 import { Header } from '../message-headers';
-import { messagingMetrics } from '../metrics';
+import { ConsumerGauges, consumerMetrics, consumers, messagingMetrics } from '../metrics';
 import { assertServiceQueues, describeTopologyDrift, Topology, topicMatches, topologyFor } from '../topology';
 import { EventContext, EventMeta } from './event-context';
 
@@ -57,7 +57,7 @@ type Outcome = 'acked' | 'retried' | 'parked';
  *   dependency answers again they run again with the same attempt number and consuming resumes;
  * - shutdown stops consuming first, lets in-flight handlers settle, then closes.
  */
-export class RmqEventServer extends ServerRMQ {
+export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
   private readonly topology: Topology;
   private readonly maxAttempts: number;
   private closing = false;
@@ -83,6 +83,38 @@ export class RmqEventServer extends ServerRMQ {
     });
     this.topology = topologyFor(config.namespace, config.service);
     this.maxAttempts = config.retryDelaysMs.length + 1;
+    void consumerMetrics;
+    consumers.add(this);
+  }
+
+  get serviceQueue(): string {
+    return this.topology.queue;
+  }
+
+  /**
+   * The depths of the service's queue, its `.dlq` and `unrouted`, asked passively on a channel of
+   * their own (a passive check of a missing queue closes its channel; never the consumer's).
+   */
+  async queueDepths(): Promise<Array<{ queue: string; kind: 'work' | 'dlq' | 'unrouted'; messages: number }>> {
+    const connection = (this.server as unknown as { connection?: { createChannel(): Promise<Channel> } } | null)?.connection;
+    if (!connection) return [];
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    const depths: Array<{ queue: string; kind: 'work' | 'dlq' | 'unrouted'; messages: number }> = [];
+    try {
+      for (const [queue, kind] of [
+        [this.topology.queue, 'work'],
+        [this.topology.deadLetterQueue, 'dlq'],
+        [this.topology.unroutedQueue, 'unrouted'],
+      ] as const) {
+        depths.push({ queue, kind, messages: (await channel.checkQueue(queue)).messageCount });
+      }
+    } catch {
+      // A queue not declared yet: what was read so far stands.
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+    return depths;
   }
 
   get queueName(): string {
@@ -357,6 +389,7 @@ export class RmqEventServer extends ServerRMQ {
    */
   override async close(): Promise<void> {
     this.closing = true;
+    consumers.delete(this);
     const consumer = this.consumer;
     this.consumer = undefined;
     if (consumer) await consumer.channel.cancel(consumer.tag).catch(() => undefined);
