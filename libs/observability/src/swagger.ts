@@ -25,11 +25,13 @@ const COMMON_ERRORS: Record<string, string> = {
   '414': 'The URL is longer than the server reads',
   '415': 'The body is not of a content type this route accepts',
   '431': 'The request headers are larger than the server reads',
+  '503': 'A dependency (the database, Redis) does not answer right now: nothing was done; try again after Retry-After',
 };
 
 /**
  * Declares the errors that the shared pipeline answers on any route of a given shape, so the
- * document says every status a route can give: 414 and 431 anywhere (the HTTP parser), 400
+ * document says every status a route can give: 414 and 431 anywhere (the HTTP parser), 503
+ * anywhere (a dependency unreachable), 400
  * where there is input (the validation pipe), 404 where a path names something, 400, 413 and
  * 415 on every method that may carry a body (the body parsers run before any route).
  * Routes declare their own 401/403 (`@Roles`), 409, 422 and 429.
@@ -40,7 +42,7 @@ export function declareCommonErrors(document: OpenAPIObject): OpenAPIObject {
     for (const [method, operation] of Object.entries(item as Record<string, Operation>)) {
       if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
       const params = operation.parameters ?? [];
-      const statuses = new Set(['414', '431']);
+      const statuses = new Set(['414', '431', '503']);
       const hasPath = path.includes('{');
       if (params.length > 0 || operation.requestBody || hasPath) statuses.add('400');
       if (hasPath) statuses.add('404');

@@ -1,3 +1,5 @@
 export * from './ensure-database';
 export * from './data-source-options';
 export * from './persistence.module';
+export * from './database-outage';
+export * from './database.readiness';

@@ -1,18 +1,11 @@
-import { DynamicModule, Injectable, Module } from '@nestjs/common';
-import { HealthIndicatorResult, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseEnv } from '@statex/config';
 import { dataSourceOptions, ServiceSchema } from './data-source-options';
 import { ensureDatabase } from './ensure-database';
-
-@Injectable()
-export class DatabaseReadinessCheck {
-  readonly name = 'database';
-  constructor(private readonly typeorm: TypeOrmHealthIndicator) {}
-  isHealthy(): Promise<HealthIndicatorResult> {
-    return this.typeorm.pingCheck(this.name, { timeout: 2000 });
-  }
-}
+import { DatabaseOutage } from './database-outage';
+import { DatabaseReadinessCheck } from './database.readiness';
 
 /**
  * The service's own PostgreSQL database: created if missing, migrated at start.
@@ -34,8 +27,8 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [TypeOrmHealthIndicator, DatabaseReadinessCheck],
-      exports: [DatabaseReadinessCheck],
+      providers: [TypeOrmHealthIndicator, DatabaseReadinessCheck, DatabaseOutage],
+      exports: [DatabaseReadinessCheck, DatabaseOutage],
     };
   }
 }

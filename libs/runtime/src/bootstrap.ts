@@ -76,7 +76,8 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
     ],
   });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ErrorFilter());
+  const dependencies = dependencyProbe(app);
+  app.useGlobalFilters(new ErrorFilter(dependencies));
   app.enableShutdownHooks();
   if (env.DOCS_ACCESS !== 'off') setupSwagger(app, definition.name, definition.description);
 
@@ -86,7 +87,7 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
     service: definition.name,
     prefetch: env.RABBITMQ_PREFETCH,
     retryDelaysMs: parseDelays(env.RABBITMQ_RETRY_DELAYS_MS),
-    dependencies: dependencyProbe(app),
+    dependencies,
     runInContext: (meta, work) =>
       withLogContext({ correlationId: meta.correlationId, messageId: meta.messageId, routingKey: meta.routingKey, attempt: meta.attempt }, work),
   });

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { RoutingKey } from '@statex/contracts';
 import { OutboxService } from '@statex/messaging';
+import { DatabaseOutage } from '@statex/persistence';
 import { withLogContext } from '@statex/observability';
 import { ChannelSender, DeliveryError, RenderedMessage } from '../channels/channel.types';
 import { EmailChannel } from '../channels/email.channel';
@@ -16,6 +17,8 @@ export interface DeliveryJob {
   notificationId: string;
   hop: number;
   generation: number;
+  /** Starts put back because the database was down: not counted as attempts. */
+  outageStarts?: number;
 }
 
 export type HopOutcome = 'enqueue' | 'manual';
@@ -38,6 +41,7 @@ export class DeliveryProcessor {
     private readonly notifications: NotificationRepository,
     private readonly renderer: TemplateRenderer,
     private readonly outbox: OutboxService,
+    private readonly outage: DatabaseOutage,
     email: EmailChannel,
     telegram: TelegramChannel,
     whatsapp: WhatsAppChannel,
@@ -105,7 +109,9 @@ export class DeliveryProcessor {
     }
 
     const sentAt = new Date();
-    await this.notifications.transaction(async (m) => {
+    // Sent: the outcome is recorded whatever happens to the database meanwhile (waiting for it
+    // rather than failing the job, which would send the message again).
+    await this.outage.retryThroughOutage(`Recording notification ${n.id} as sent`, () => this.notifications.transaction(async (m) => {
       await this.notifications.addAttempt(m, { notificationId: n.id, at: sentAt, channel: target.channel, recipient: target.recipient, outcome: 'sent', error: null });
       await this.notifications.update(m, n.id, { status: 'sent', providerMessageId, sentAt, lastError: null });
       await this.outbox.add(
@@ -114,7 +120,7 @@ export class DeliveryProcessor {
         { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: target.channel, template: n.template, recipient: target.recipient, providerMessageId, sentAt: sentAt.toISOString() },
         { correlationId: n.correlationId ?? undefined },
       );
-    });
+    }));
     notificationMetrics.deliveries.inc({ channel: target.channel, outcome: 'sent' });
   }
 

@@ -1,6 +1,7 @@
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
+import { DatabaseOutage } from '@statex/persistence';
 import { NotificationEnv } from '../notification.env';
 import type { Notification } from '../notifications/entities';
 import { NotificationRepository } from '../notifications/notification.repository';
@@ -45,6 +46,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
     private readonly env: NotificationEnv,
     private readonly processor: DeliveryProcessor,
     private readonly notifications: NotificationRepository,
+    private readonly outage: DatabaseOutage,
     @InjectQueue(queueNameOf('email')) email: Queue<DeliveryJob>,
     @InjectQueue(queueNameOf('telegram')) telegram: Queue<DeliveryJob>,
     @InjectQueue(queueNameOf('whatsapp')) whatsapp: Queue<DeliveryJob>,
@@ -73,10 +75,18 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
       const deliver = async (job: Job<DeliveryJob>) => {
         // A job put back by a channel cooldown keeps its attemptsMade; every start counts, so a
         // provider that keeps answering 429 still ends in the fallback after the last attempt.
-        const attemptsMade = Math.max(job.attemptsMade, job.attemptsStarted - 1);
+        // Starts put back because the database was down do not count: the outage is not the message's.
+        const attemptsMade = Math.max(job.attemptsMade, job.attemptsStarted - 1 - (job.data.outageStarts ?? 0));
         try {
           await this.processor.process(job.data, attemptsMade, this.env.NOTIFICATION_MAX_ATTEMPTS);
         } catch (error) {
+          // The database does not answer: the whole channel waits a second and the job goes back to
+          // waiting, its attempts untouched; nothing is failed or moved to a fallback for an outage.
+          if (await this.outage.isDown()) {
+            await job.updateData({ ...job.data, outageStarts: (job.data.outageStarts ?? 0) + 1 }).catch(() => undefined);
+            await worker.rateLimit(1000);
+            throw Worker.RateLimitError();
+          }
           // The provider said when to come back (Telegram's 429 retry_after): the limit is the bot's or
           // the number's, not the message's, so the whole channel waits (every process on this queue),
           // at most CHANNEL_COOLDOWN_CAP_MS at a time.
