@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_CONSUMERS } from '@statex/contracts';
-import { topologyFor } from '@statex/messaging';
+import { ParkedMessages, topologyFor } from '@statex/messaging';
 import { AuthStandIn, BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { APPS, AppName, platformProcesses } from '../platform';
 import { restoreAll } from './infrastructure';
@@ -128,6 +128,15 @@ export class FaultPlatform {
     });
   }
 
+  /** Until the service's outbox has published everything (its events are on the broker). */
+  async waitForOutboxEmpty(app: AppName): Promise<void> {
+    const database = `${this.namespace}_${app.replace(/-/g, '_')}`;
+    await waitFor(
+      async () => (await queryDatabase<{ n: number }>(database, 'SELECT count(*)::int AS n FROM outbox_messages WHERE published_at IS NULL'))[0].n === 0,
+      { timeoutMs: 30_000, what: `${app}'s outbox to be published` },
+    );
+  }
+
   /** Messages still waiting in a service queue, parked in a `.dlq`, or kept as unrouted. */
   async queueDepths(): Promise<{ waiting: number; parked: Record<string, number> }> {
     const probe = await new BrokerProbe(this.namespace).start();
@@ -165,6 +174,13 @@ export class FaultPlatform {
     ).catch(() => undefined);
     const entries = await this.entries(ids);
     const { parked } = await this.queueDepths();
+    const reasons: string[] = [];
+    if (Object.keys(parked).length > 0) {
+      const dlq = new ParkedMessages(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', this.namespace);
+      for (const service of [...Object.keys(EVENT_CONSUMERS), 'unrouted']) {
+        for (const m of (await dlq.list(service, 5).catch(() => [])).slice(0, 3)) reasons.push(`${service}: ${m.routingKey} ${m.reason}`);
+      }
+    }
     const ledger: Ledger = {
       scenario,
       submitted: ids.length,
@@ -183,6 +199,7 @@ export class FaultPlatform {
         `  lost ${ledger.lost.length}, duplicated ${ledger.duplicated.length}, parked ${JSON.stringify(ledger.parked)}, refused ${JSON.stringify(ledger.refusedWhileDown)}`,
         ...ledger.lost.slice(0, 10).map((l) => `  lost: ${l}`),
         ...ledger.duplicated.slice(0, 10).map((d) => `  duplicated: ${JSON.stringify(d)}`),
+        ...reasons.map((r) => `  parked: ${r}`),
       ].join('\n'),
     );
     return ledger;

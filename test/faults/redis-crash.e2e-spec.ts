@@ -1,0 +1,34 @@
+import { sleep, waitFor } from '@statex/testing';
+import { expectClean, FaultPlatform } from './fault-platform';
+import { redis, restoreAll } from './infrastructure';
+
+/**
+ * Redis killed mid-burst and started again empty (it keeps nothing on disk): every BullMQ job of
+ * notification and the AI pipeline is gone. The sweepers find what the database says is unfinished.
+ */
+describe('faults: Redis killed and restarted mid-burst', () => {
+  const platform = new FaultPlatform();
+
+  beforeAll(async () => {
+    await platform.start();
+    platform.smtp.delayMs = 100;
+  }, 180_000);
+
+  afterAll(async () => {
+    await restoreAll();
+    await platform.stop();
+  }, 120_000);
+
+  it('acknowledges, analyses and answers every accepted lead once, from what the databases hold', async () => {
+    const ids = await platform.burst('redis', 30, 15, async (i) => {
+      if (i === 15) {
+        await redis.kill();
+        await sleep(3000);
+        await redis.start();
+      }
+    });
+    await waitFor(() => platform.smtp.messages.length > 0, { what: 'the first email' });
+    const ledger = await platform.ledger('Redis killed mid-burst', ids);
+    expectClean(ledger);
+  }, 420_000);
+});
