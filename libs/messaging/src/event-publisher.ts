@@ -4,6 +4,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { UnroutableMessageError } from './errors';
 import { OutgoingMessage, publishOptions } from './message-headers';
 import { messagingMetrics } from './metrics';
+import { assertReplayExchange, parseReplayRequest, replayExchangeOf, ReplayRequest } from './replay';
 import { assertEventExchange, Topology, topologyFor } from './topology';
 
 export interface EventPublisherOptions {
@@ -28,6 +29,7 @@ export class EventPublisher {
   private connection?: AmqpConnectionManager;
   private channel?: ChannelWrapper;
   private readonly returned = new Set<string>();
+  private replayHandlers: Array<(request: ReplayRequest) => void> = [];
 
   constructor(private readonly options: EventPublisherOptions) {
     this.topology = topologyFor(options.namespace, options.source);
@@ -70,6 +72,43 @@ export class EventPublisher {
     if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(message.routingKey);
     messagingMetrics.published.inc({ routing_key: message.routingKey });
     return options.messageId;
+  }
+
+  /**
+   * Calls `handler` for every replay request on the namespace (see replay.ts), on this
+   * publisher's connection: an exclusive queue bound to the fanout exchange, again after each reconnect.
+   */
+  onReplayRequest(handler: (request: ReplayRequest) => void): void {
+    this.replayHandlers.push(handler);
+    if (this.replayHandlers.length > 1) return;
+    if (!this.channel) this.connect();
+    // A setup of the channel wrapper: run now and after every reconnect.
+    void this.channel!.addSetup((channel: ConfirmChannel) => this.consumeReplayRequests(channel)).catch((error: Error) => this.logger.warn(`Listening for replay requests failed: ${error.message}`));
+  }
+
+  private async consumeReplayRequests(channel: ConfirmChannel): Promise<void> {
+    await assertReplayExchange(channel, this.options.namespace);
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    await channel.bindQueue(queue, replayExchangeOf(this.options.namespace), '');
+    await channel.consume(
+      queue,
+      (msg) => {
+        const request = msg && parseReplayRequest(msg.content);
+        if (request) for (const handler of this.replayHandlers) handler(request);
+      },
+      { noAck: true },
+    );
+  }
+
+  /**
+   * Sends one already-published event straight to `queue` (the default exchange), confirmed and
+   * mandatory, with its original message id: a replay to one consumer.
+   */
+  async sendToQueue(queue: string, message: OutgoingMessage): Promise<void> {
+    if (!this.channel) this.connect();
+    const options = publishOptions(message, this.options.source);
+    await this.channel!.sendToQueue(queue, Buffer.from(JSON.stringify(message.payload)), { ...options, mandatory: true });
+    if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(message.routingKey);
   }
 
   async close(): Promise<void> {

@@ -23,3 +23,4 @@ export const MESSAGING_ENTITIES = [OutboxMessage, InboxMessage];
 export const MESSAGING_MIGRATIONS = [CreateMessagingTables1764115200000, OutboxSetAside1764300000000];
 export * from './parked/parked-messages';
 export * from './parked/parked-messages.controller';
+export * from './replay';

@@ -22,6 +22,7 @@ function gauge(name: string, help: string, collect: (this: Gauge<string>) => Pro
 /** The outbox: rows set aside, and (read from the database at scrape time) lag and rows set aside now. */
 export const outboxMetrics = {
   setAside: counter('statex_outbox_set_aside_total', 'Outbox rows set aside after failing to publish too many times', []),
+  replayed: counter('statex_outbox_replayed_total', 'Published outbox rows sent again to a consumer whose queue was deleted', []),
   lag: gauge('statex_outbox_lag_seconds', 'Age of the oldest outbox row waiting to be published (0 when none)', async function () {
     const { relays } = await import('./outbox/outbox.relay');
     const lags = await Promise.all([...relays].map((r) => r.backlog().catch(() => ({ lagSeconds: 0, setAside: 0 }))));

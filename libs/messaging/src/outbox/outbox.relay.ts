@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { EventPublisher } from '../event-publisher';
 import { outboxMetrics } from '../metrics';
+import type { ReplayRequest } from '../replay';
+import { topicMatches } from '../topology';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox.service';
 
 /** The relays running in this process, which the outbox gauges read at scrape time. */
@@ -62,6 +64,10 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     relays.add(this);
+    this.publisher.onReplayRequest((request) => {
+      if (!this.running) return;
+      void this.replay(request).catch((error: Error) => this.logger.error(`Replaying the outbox into ${request.queue} failed: ${error.message}`));
+    });
     void this.listen();
     this.loop = this.run();
     this.pruneTimer = setInterval(() => void this.prune().catch((error: Error) => this.logger.warn(`Pruning old outbox and inbox rows failed: ${error.message}`)), this.options.pruneIntervalMs ?? 10 * 60_000);
@@ -131,6 +137,35 @@ export class OutboxRelay {
       throw new Error(`${outcome.failed.length} outbox row(s) could not be published: ${outcome.failed[0].reason}`);
     }
     return outcome.published;
+  }
+
+  /**
+   * Sends every published row still kept (OUTBOX_RETENTION_HOURS) whose routing key matches the
+   * request's bindings straight to its queue, oldest first, with the original message id; returns
+   * how many. Keyset-paged, so memory stays bounded whatever the outbox holds.
+   */
+  async replay(request: ReplayRequest): Promise<number> {
+    let sent = 0;
+    // The cursor keeps created_at as PostgreSQL's text (microseconds): a JS Date would cut it to ms and find the same row again.
+    let after: { created_at_text: string; id: string } | undefined;
+    for (;;) {
+      const rows: Array<PendingRow & { created_at_text: string }> = await this.dataSource.query(
+        `SELECT id, routing_key, payload, correlation_id, created_at, created_at::text AS created_at_text FROM outbox_messages
+         WHERE published_at IS NOT NULL AND ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
+         ORDER BY created_at, id LIMIT 500`,
+        [after?.created_at_text ?? null, after?.id ?? null],
+      );
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (!request.bindings.some((pattern) => topicMatches(pattern, row.routing_key))) continue;
+        await this.publisher.sendToQueue(request.queue, { routingKey: row.routing_key, payload: row.payload, messageId: row.id, correlationId: row.correlation_id ?? undefined, timestamp: row.created_at });
+        sent += 1;
+      }
+      after = rows[rows.length - 1];
+    }
+    outboxMetrics.replayed.inc(sent);
+    this.logger.warn(`Replayed ${sent} outbox event(s) into ${request.queue}: ${request.reason}`);
+    return sent;
   }
 
   /** Deletes published outbox rows and processed inbox rows past their retention, in bounded batches. */

@@ -8,6 +8,7 @@ import { EVENT_CONSUMERS, payloadClassOf } from '@statex/contracts';
 import { PermanentMessageError } from '../errors';
 import { Header } from '../message-headers';
 import { ConsumerGauges, consumerMetrics, consumers, messagingMetrics } from '../metrics';
+import { requestReplay } from '../replay';
 import { assertServiceQueues, describeTopologyDrift, Topology, topicMatches, topologyFor } from '../topology';
 import { EventContext, EventMeta } from './event-context';
 
@@ -96,12 +97,8 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
    * their own (a passive check of a missing queue closes its channel; never the consumer's).
    */
   async queueDepths(): Promise<Array<{ queue: string; kind: 'work' | 'dlq' | 'unrouted'; messages: number }>> {
-    const connection = (this.server as unknown as { connection?: { createChannel(): Promise<Channel> } } | null)?.connection;
-    if (!connection) return [];
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
     const depths: Array<{ queue: string; kind: 'work' | 'dlq' | 'unrouted'; messages: number }> = [];
-    try {
+    await this.onSideChannel(async (channel) => {
       for (const [queue, kind] of [
         [this.topology.queue, 'work'],
         [this.topology.deadLetterQueue, 'dlq'],
@@ -109,12 +106,31 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
       ] as const) {
         depths.push({ queue, kind, messages: (await channel.checkQueue(queue)).messageCount });
       }
-    } catch {
-      // A queue not declared yet: what was read so far stands.
+    }).catch(() => undefined); // A queue not declared yet: what was read so far stands.
+    return depths;
+  }
+
+  /** Runs `work` on a channel of its own (a failed passive check closes its channel, never the consumer's). */
+  private async onSideChannel(work: (channel: Channel) => Promise<void>): Promise<void> {
+    const connection = (this.server as unknown as { connection?: { createChannel(): Promise<Channel> } } | null)?.connection;
+    if (!connection) throw new Error('not connected');
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      await work(channel);
     } finally {
       await channel.close().catch(() => undefined);
     }
-    return depths;
+  }
+
+  /** Whether the service queue is gone from the broker (deleted), as opposed to a consumer cancelled for another reason. */
+  private async queueMissing(): Promise<boolean> {
+    try {
+      await this.onSideChannel(async (channel) => void (await channel.checkQueue(this.topology.queue)));
+      return false;
+    } catch (error) {
+      return /NOT_FOUND|404/.test(String((error as Error).message));
+    }
   }
 
   get queueName(): string {
@@ -199,11 +215,23 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
     if (this.closing) return;
     this.logger.warn(`Consumer on ${this.topology.queue} was cancelled by the broker; re-attaching`);
     setTimeout(() => {
-      this.attach(channel).catch((error: Error) => {
+      void (async () => {
+        const deleted = await this.queueMissing();
+        await this.attach(channel);
+        // What sat in the deleted queue, and what was published while it was gone, is lost to the
+        // broker: the publishers send what their outboxes still hold (the inbox skips what was handled).
+        if (deleted) await this.askForReplay(`${this.topology.queue} was deleted and declared again`);
+      })().catch((error: Error) => {
         this.logger.error(`Re-attaching the consumer failed: ${error.message}`);
         if (!this.closing) this.reattachAfterCancel(channel, Math.min(delayMs * 2, 10_000));
       });
     }, delayMs).unref();
+  }
+
+  private async askForReplay(reason: string): Promise<void> {
+    const bindings = [...new Set([...(EVENT_CONSUMERS[this.config.service] ?? []), ...this.getHandlers().keys()])];
+    this.logger.warn(`${reason}: asking every publisher to replay its outbox into it`);
+    await this.onSideChannel((channel) => requestReplay(channel, this.config.namespace, { queue: this.topology.queue, bindings, reason }));
   }
 
   private track(work: Promise<Outcome>): void {
