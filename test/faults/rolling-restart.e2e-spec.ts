@@ -1,0 +1,43 @@
+import { queryDatabase, sleep } from '@statex/testing';
+import { ALL_APPS, expectClean, FaultPlatform } from './fault-platform';
+
+/**
+ * A rolling restart during load: each of the seven services in turn gets SIGTERM, drains, and is
+ * started again while leads keep coming. Graceful shutdown stops consuming first, so nothing is cut
+ * off, nothing is done twice and no delivery count grows.
+ */
+describe('faults: a rolling restart of all seven services during load', () => {
+  const platform = new FaultPlatform();
+
+  beforeAll(async () => {
+    await platform.start();
+    platform.smtp.delayMs = 50;
+  }, 180_000);
+
+  afterAll(async () => {
+    await platform.stop();
+  }, 120_000);
+
+  it('loses nothing, duplicates nothing, and interrupts no send', async () => {
+    const restarting = (async () => {
+      await sleep(1000);
+      for (const app of ALL_APPS) {
+        await platform.apps[app].stop('SIGTERM');
+        platform.apps[app].start();
+        await platform.apps[app].ready(90_000);
+      }
+    })();
+    const ids: string[] = [];
+    let batch = 0;
+    let done = false;
+    void restarting.finally(() => (done = true));
+    while (!done) ids.push(...(await platform.burst(`roll-${batch++}`, 10, 10)));
+    await restarting;
+    ids.push(...(await platform.burst('roll-after', 10, 10)));
+    const ledger = await platform.ledger('rolling restart of all seven', ids);
+    // A graceful stop sends nothing twice: no send is interrupted.
+    const interrupted = await queryDatabase<{ n: number }>(`${platform.namespace}_notification`, "SELECT count(*)::int AS n FROM notification_attempts WHERE error LIKE 'interrupted:%'");
+    expect(interrupted).toEqual([{ n: 0 }]);
+    expectClean(ledger);
+  }, 900_000);
+});
