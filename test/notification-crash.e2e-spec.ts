@@ -1,4 +1,4 @@
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { platformProcesses } from './platform';
 
 /** The notification service killed with SIGKILL in the middle of a burst loses nothing. */
@@ -14,7 +14,7 @@ describe('notification service: SIGKILL during a burst of 100', () => {
     await smtp.start();
     await auth.start();
     machine = bearer(await auth.mint({ sub: 'service:burst-test', roles: ['service'], expiresIn: 3600 }));
-    smtp.delayMs = 40;
+    smtp.delayMs = 300;
     ({ notification } = platformProcesses(namespace, ['notification'], {
       ...auth.env,
       SMTP_PORT: smtp.port,
@@ -54,6 +54,8 @@ describe('notification service: SIGKILL during a burst of 100', () => {
       ids.push(...answers);
     }
     await waitFor(() => smtp.messages.length >= 10, { what: 'the burst to start' });
+    // Killed while messages are received whole but not yet answered: the crash window, on purpose.
+    await waitFor(() => smtp.unanswered >= 2, { what: 'sends in flight at the SMTP server', intervalMs: 5 });
     await notification.stop('SIGKILL');
     const deliveredBeforeCrash = smtp.messages.length;
     expect(deliveredBeforeCrash).toBeLessThan(100);
@@ -61,19 +63,6 @@ describe('notification service: SIGKILL during a burst of 100', () => {
     notification.start();
     await notification.ready(60_000);
     await waitFor(() => ids.every((id) => smtp.messages.some((m) => m.messageId === `<${id}@statex>`)), { timeoutMs: 60_000, intervalMs: 250, what: 'all 100 emails' });
-    await sleep(500);
-    const duplicates = smtp.messages.length - new Set(smtp.messages.map((m) => m.messageId)).size;
-    expect(duplicates).toBeLessThanOrEqual(5);
-    // Each one sent twice is on record: its first send was interrupted before its outcome was stored.
-    const twice = [...new Set(smtp.messages.map((m) => m.messageId).filter((id, i, all) => all.indexOf(id) !== i))].map((id) => id!.slice(1, -'@statex>'.length));
-    if (twice.length > 0) {
-      const flagged = await queryDatabase<{ id: string }>(
-        `${namespace}_notification`,
-        `SELECT DISTINCT notification_id AS id FROM notification_attempts WHERE error LIKE 'interrupted:%' AND notification_id::text = ANY($1)`,
-        [twice],
-      );
-      expect(flagged.map((r) => r.id).sort()).toEqual([...twice].sort());
-    }
     await waitFor(
       async () => {
         const rows = await queryDatabase<{ status: string; n: number }>(`${namespace}_notification`, 'SELECT status, count(*)::int AS n FROM notifications GROUP BY status');
@@ -81,5 +70,17 @@ describe('notification service: SIGKILL during a burst of 100', () => {
       },
       { what: 'all 100 marked sent', timeoutMs: 20_000 },
     );
+    const duplicates = smtp.messages.length - new Set(smtp.messages.map((m) => m.messageId)).size;
+    // At most the sends in flight when it died (EMAIL_CONCURRENCY), and at least one: the test made the window.
+    expect(duplicates).toBeGreaterThanOrEqual(1);
+    expect(duplicates).toBeLessThanOrEqual(5);
+    // Each one sent twice is on record: its first send was interrupted before its outcome was stored.
+    const twice = [...new Set(smtp.messages.map((m) => m.messageId).filter((id, i, all) => all.indexOf(id) !== i))].map((id) => id!.slice(1, -'@statex>'.length));
+    const flagged = await queryDatabase<{ id: string }>(
+      `${namespace}_notification`,
+      `SELECT DISTINCT notification_id AS id FROM notification_attempts WHERE error LIKE 'interrupted:%' AND notification_id::text = ANY($1)`,
+      [twice],
+    );
+    expect(flagged.map((r) => r.id).sort()).toEqual([...twice].sort());
   }, 180_000);
 });

@@ -31,6 +31,9 @@ describe(`faults: PostgreSQL stopped for ${OUTAGE_S} s mid-burst`, () => {
     const stoppedAt = Date.now();
     // While it is down the services say so, and the form refuses with a 503 rather than losing a lead.
     await waitFor(async () => (await fetch(`${platform.apps.notification.url}/health/ready`)).status === 503, { what: 'notification to report not ready' });
+    // Readiness names the failing check: the database, while the broker is fine.
+    const health = (await (await fetch(`${platform.apps.submission.url}/health/ready`)).json()) as { details: Record<string, { status: string }> };
+    expect({ database: health.details.database.status, rabbitmq: health.details.rabbitmq.status }).toEqual({ database: 'down', rabbitmq: 'up' });
     expect(await platform.submit('during-outage')).toBeUndefined();
     expect(Object.keys(platform.refused)).toEqual(['503']);
     await sleep(Math.max(0, OUTAGE_S * 1000 - (Date.now() - stoppedAt)));

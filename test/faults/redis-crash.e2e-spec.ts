@@ -23,6 +23,10 @@ describe('faults: Redis killed and restarted mid-burst', () => {
     const ids = await platform.burst('redis', 30, 15, async (i) => {
       if (i === 15) {
         await redis.kill();
+        // Readiness names the failing check: Redis, for the services that use it.
+        await waitFor(async () => (await fetch(`${platform.apps.notification.url}/health/ready`)).status === 503, { what: 'notification to report not ready' });
+        const health = (await (await fetch(`${platform.apps.notification.url}/health/ready`)).json()) as { details: Record<string, { status: string }> };
+        expect({ redis: health.details.redis?.status, database: health.details.database.status }).toEqual({ redis: 'down', database: 'up' });
         await sleep(3000);
         await redis.start();
       }

@@ -14,6 +14,8 @@ export class SmtpStandIn {
   mode: SmtpMode = 'accept';
   /** Answers each message after this long, like a slow provider. */
   delayMs = 0;
+  /** Messages received whole and not yet answered (the window in which a sender's crash leaves it unsure). */
+  unanswered = 0;
   private server?: SMTPServer;
   port = 0;
 
@@ -37,7 +39,9 @@ export class SmtpStandIn {
         }
         simpleParser(stream)
           .then(async (mail) => {
+            this.unanswered += 1;
             if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+            this.unanswered -= 1;
             this.messages.push(mail);
             callback();
           })
