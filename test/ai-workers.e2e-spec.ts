@@ -23,11 +23,11 @@ describe('two ai-worker processes on one queue', () => {
   const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const queue = new Queue<StepJobData, StepResult>(AI_STEPS_QUEUE, { connection, prefix: namespace });
 
-  const addBatch = async (label: string, count: number) => {
+  const addBatch = async (label: string, count: number, repeat = 20) => {
     const jobs = await queue.addBulk(
       Array.from({ length: count }, (_, i) => ({
         name: 'classify',
-        data: { workflowId: `${label}-${i}`, submissionId: `${label}-${i}`, step: 'classify' as const, text: TEXTS[i % TEXTS.length].repeat(20), locale: 'en' as const, name: 'Lead' },
+        data: { workflowId: `${label}-${i}`, submissionId: `${label}-${i}`, step: 'classify' as const, text: TEXTS[i % TEXTS.length].repeat(repeat), locale: 'en' as const, name: 'Lead' },
         opts: { jobId: `${label}-${i}`, attempts: 3 },
       })),
     );
@@ -57,21 +57,30 @@ describe('two ai-worker processes on one queue', () => {
   });
 
   it('share a batch of 80 jobs, each done exactly once', async () => {
+    const before = await Promise.all(workers.map(processedBy));
     const ids = await addBatch('batch', 80);
     const jobs = await waitFor(() => allCompleted(ids), { timeoutMs: 60_000, intervalMs: 200, what: '80 completed jobs' });
     expect(jobs.filter((j) => j!.attemptsStarted !== 1).map((j) => j!.id)).toEqual([]);
     const pids = new Set(jobs.map((j) => j!.returnvalue.worker));
     expect(pids.size).toBe(2);
-    const [a, b] = await Promise.all(workers.map(processedBy));
+    const after = await Promise.all(workers.map(processedBy));
+    const [a, b] = [after[0] - before[0], after[1] - before[1]];
     expect(a + b).toBe(80);
     expect(Math.min(a, b)).toBeGreaterThan(0);
   });
 
   it('a worker stopped with SIGTERM finishes its in-flight jobs; the other takes the rest', async () => {
-    const ids = await addBatch('sigterm', 60);
-    await waitFor(async () => (await queue.getCompletedCount()) >= 85, { what: 'the batch to start', intervalMs: 20 });
+    // Long texts, so each job takes long enough that the worker surely holds some when the signal comes.
+    const ids = await addBatch('sigterm', 60, 400);
+    const stopping = String(workers[0].pid);
+    const completedOfBatch = async () => (await Promise.all(ids.map((id) => queue.getJobState(id)))).filter((s) => s === 'completed').length;
+    await waitFor(async () => (await completedOfBatch()) >= 5, { what: 'the batch to start', intervalMs: 20 });
+    const signalledAt = Date.now();
     await workers[0].stop('SIGTERM');
     const jobs = await waitFor(() => allCompleted(ids), { timeoutMs: 60_000, intervalMs: 200, what: '60 completed jobs' });
+    // It had jobs in flight when the signal came, and finished them before it exited.
+    const finishedAfterSignal = jobs.filter((j) => j!.returnvalue.worker === stopping && j!.finishedOn! >= signalledAt);
+    expect(finishedAfterSignal.length).toBeGreaterThan(0);
     // Started once each: none was abandoned mid-way and run again, none failed.
     expect(jobs.filter((j) => j!.attemptsStarted !== 1 || j!.failedReason).map((j) => `${j!.id}: started ${j!.attemptsStarted}, ${j!.failedReason}`)).toEqual([]);
     expect(await queue.getFailedCount()).toBe(0);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { RequestCreatedEvent, RoutingKey } from '@statex/contracts';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceUnderTest, sleep, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, sleep, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 
@@ -101,7 +101,16 @@ describe('notification service: acknowledgement email (real SMTP, PostgreSQL, Ra
     await smtp.stop();
     const event = requestCreated('Eva Dvořáková');
     await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
-    await sleep(700);
+    // Back once two attempts have failed (not after a fixed time, which the backoff's jitter could straddle).
+    const failedAttempts = async () =>
+      (
+        await queryDatabase<{ n: number }>(
+          `${namespace}_notification`,
+          "SELECT count(*)::int AS n FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id WHERE n.correlation_id = $1 AND a.outcome = 'failed'",
+          [event.submissionId],
+        )
+      )[0].n;
+    await waitFor(async () => (await failedAttempts()) >= 2, { what: 'two failed attempts', timeoutMs: 15_000 });
     await smtp.start(port);
     await smtp.waitForMail(event.submissionId);
     const view = await notificationOf(event.submissionId);

@@ -16,6 +16,11 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
   ) {}
 
+  /** The running process's id (undefined before start). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
