@@ -1,6 +1,6 @@
 import amqp, { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import { EVENT_CONSUMERS } from '@statex/contracts';
-import { publishOptions, topologyFor } from '@statex/messaging';
+import { publishOptions, replayExchangeOf, topologyFor } from '@statex/messaging';
 import { waitFor } from './wait-for';
 
 export interface SeenMessage {
@@ -103,6 +103,7 @@ export class BrokerProbe {
     ch.on('error', () => undefined);
     await ch.deleteExchange(t.exchange).catch(() => undefined);
     await ch.deleteExchange(t.alternateExchange).catch(() => undefined);
+    await ch.deleteExchange(replayExchangeOf(this.namespace)).catch(() => undefined);
     await ch.close().catch(() => undefined);
   }
 
