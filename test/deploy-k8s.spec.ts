@@ -145,6 +145,7 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
       '/.well-known/jwks.json': 'user-portal',
       '/verify-email': 'user-portal',
       '/reset-password': 'user-portal',
+      '/forgot-password': 'user-portal',
       '/api/logs': 'logging',
       '/api/events': 'logging',
       '/api/leads': 'logging',

@@ -262,7 +262,7 @@ describe('gateway: a real nginx in front of the seven services (started in-proce
     expect(answer.headers['content-security-policy']).toContain("default-src 'none'");
     expect(answer.headers['strict-transport-security']).toBeUndefined();
 
-    for (const page of ['/verify-email?token=t', '/reset-password?token=t']) {
+    for (const page of ['/verify-email?token=t', '/reset-password?token=t', '/forgot-password']) {
       const html = await api(page);
       expect(html.headers['content-type']).toMatch(/text\/html/);
       const csp = html.headers['content-security-policy'] as string;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { EventLogController } from './events/event-log.controller';
 import { EventLogRepository } from './events/event-log.repository';
+import { EventLogService } from './events/event-log.service';
 import { LoggingEnv } from './logging.env';
 import { LOGGING_SCHEMA } from './logging.schema';
 import { LogConsumer } from './logs/log-consumer';
@@ -33,7 +34,7 @@ export const loggingService: ServiceDefinition<LoggingEnv> = {
     @Module({
       imports: [ServiceInfrastructureModule.forRoot({ service: 'logging', env, database: LOGGING_SCHEMA })],
       controllers: [LogsController, EventLogController, TimelineController],
-      providers: [LogLinesRepository, LogSinks, LogTail, LogIngestService, LogConsumer, LogPartitions, EventLogRepository, TimelineService],
+      providers: [LogLinesRepository, LogSinks, LogTail, LogIngestService, LogConsumer, LogPartitions, EventLogRepository, EventLogService, TimelineService],
     })
     class LoggingModule {}
     return LoggingModule;

@@ -1,9 +1,30 @@
+import { Controller, Get, Module } from '@nestjs/common';
 import request from 'supertest';
+import type { ServiceDefinition } from '@statex/runtime';
 import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 
 type Method = 'get' | 'post' | 'put';
+
+/** A route someone forgot to decorate: no @Public, @Authenticated or @Roles. */
+@Controller('undecorated')
+class UndecoratedController {
+  @Get()
+  open(): { reached: true } {
+    return { reached: true };
+  }
+}
+
+/** Notification as it is, plus that route: what the global guard makes of it. */
+const withUndecoratedRoute: ServiceDefinition<NotificationEnv> = {
+  ...notificationService,
+  module: (env) => {
+    @Module({ imports: [notificationService.module(env)], controllers: [UndecoratedController] })
+    class WithUndecoratedRoute {}
+    return WithUndecoratedRoute;
+  },
+};
 
 /** The header of a JWT, decoded. */
 const headerOf = (token: string): { kid?: string; alg?: string } => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
@@ -37,7 +58,7 @@ describe('notification: access control (tokens verified against a JWKS over HTTP
 
   beforeAll(async () => {
     await Promise.all([auth.start(), smtp.start()]);
-    service = await startServiceForTest(notificationService, testEnv(NotificationEnv, namespace, { ...auth.env, SMTP_PORT: smtp.port, NOTIFICATION_BACKOFF_MS: 100 }));
+    service = await startServiceForTest(withUndecoratedRoute, testEnv(NotificationEnv, namespace, { ...auth.env, SMTP_PORT: smtp.port, NOTIFICATION_BACKOFF_MS: 100 }));
     operator = bearer(await auth.mint({ roles: ['operator'], expiresIn: 3600 }));
 
     const task = await asOperator('post', '/api/notifications')
@@ -126,6 +147,46 @@ describe('notification: access control (tokens verified against a JWKS over HTTP
         await call('post', '/api/notifications', bearer(token)).send(email('ACC-FORGED', { correlationId: 'forged-attempt' })).expect(401);
       }
       expect((await asOperator('get', '/api/notifications?correlationId=forged-attempt').expect(200)).body.total).toBe(0);
+    });
+  });
+
+  describe('a token within the 30 s clock leeway is accepted, and keys are fetched again only for a new kid', () => {
+    it.each([
+      ['not valid for another 10 s (nbf ahead, within the leeway)', 200, () => auth.mint({ roles: ['operator'], notBefore: 10 })],
+      ['expired 10 s ago (within the leeway)', 200, () => auth.mint({ roles: ['operator'], expiresIn: -10 })],
+      ['not valid for another 45 s (past the leeway)', 401, () => auth.mint({ roles: ['operator'], notBefore: 45 })],
+      ['expired 45 s ago (past the leeway)', 401, () => auth.mint({ roles: ['operator'], expiresIn: -45 })],
+    ] as const)('%s: %i', async (_name, status, token) => {
+      await call('get', '/api/notifications', bearer(await token())).expect(status);
+    });
+
+    it('fetches the JWKS once for a token naming a key rotated in, not for known keys, and not again for forged kids within the cooldown', async () => {
+      // The key set is cached: tokens signed with a known key fetch nothing.
+      await call('get', '/api/notifications', bearer(await auth.mint({ roles: ['operator'] }))).expect(200);
+      const cached = auth.jwksRequests;
+      await call('get', '/api/notifications', bearer(await auth.mint({ roles: ['operator'] }))).expect(200);
+      expect(auth.jwksRequests).toBe(cached);
+      // Past the 2 s cooldown of the earlier refetches (the unknown-kid refusals above).
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+
+      const rotated = await auth.addKey();
+      await call('get', '/api/notifications', bearer(await auth.mint({ roles: ['operator'], kid: rotated }))).expect(200);
+      expect(auth.jwksRequests).toBe(cached + 1);
+      await call('get', '/api/notifications', bearer(await auth.mint({ roles: ['operator'], kid: rotated }))).expect(200);
+      for (let i = 0; i < 3; i += 1) await call('get', '/api/notifications', bearer(await auth.mint({ roles: ['admin'], kid: `forged-${i}` }))).expect(401);
+      expect(auth.jwksRequests).toBe(cached + 1);
+    });
+  });
+
+  describe('a route without an access decorator is closed (the guard’s default: admins only)', () => {
+    it('401 without a token, 403 for an operator, a client and a service, 200 for an admin', async () => {
+      const res = await call('get', '/api/undecorated').expect(401);
+      expect(res.body).not.toHaveProperty('reached');
+      for (const role of ['operator', 'client', 'service'] as const) {
+        const refused = await call('get', '/api/undecorated', bearer(await auth.mint({ roles: [role] }))).expect(403);
+        expect(refused.body.message).toBe(`This route needs the role admin; the token has ${role}`);
+      }
+      expect((await call('get', '/api/undecorated', bearer(await auth.mint({ roles: ['admin'] }))).expect(200)).body).toEqual({ reached: true });
     });
   });
 

@@ -34,7 +34,7 @@ const ACCOUNT_TEMPLATES: { template: string; links: string[]; shows: string[]; s
   },
   {
     template: 'account-exists',
-    links: ['loginUrl', 'resetUrl'],
+    links: ['forgotPasswordUrl'],
     shows: [],
     says: {
       en: { subject: 'You already have a StateX account', text: ['perhaps you', 'already has an account', 'sign in', 'If it was not you, ignore this email'] },
@@ -52,7 +52,7 @@ const ACCOUNT_TEMPLATES: { template: string; links: string[]; shows: string[]; s
   },
   {
     template: 'password-changed',
-    links: ['resetUrl'],
+    links: ['forgotPasswordUrl'],
     shows: [],
     says: {
       en: { subject: 'Your StateX password was changed', text: ['was just changed', 'If it was not you, reset your password now'] },

@@ -554,3 +554,37 @@ describe('submission service with the contact form rate-limited (real Redis)', (
     expect(await stored('retry@example.com')).toBe(3);
   });
 });
+
+describe.each([
+  ['TRUST_PROXY unset', ''],
+  ['TRUST_PROXY naming another proxy', '10.0.0.1'],
+])('submission service: X-Forwarded-For from a client that is not a trusted proxy is ignored by the form’s limit (%s)', (_label, trustProxy) => {
+  const namespace = uniqueNamespace('subxff');
+  const env = testEnv(SubmissionEnv, namespace, { SUBMISSION_RATE_LIMIT_PER_MINUTE: 3, TRUST_PROXY: trustProxy });
+  const database = databaseNameFor(env, 'submission');
+  let service: ServiceUnderTest;
+
+  beforeAll(async () => {
+    service = await startServiceForTest(submissionService, env, { consume: false });
+  });
+
+  afterAll(async () => {
+    await service?.app.close();
+    await dropDatabases(`${namespace}_`);
+    const probe = await new BrokerProbe(namespace).start();
+    await probe.cleanup(['submission']);
+    await probe.stop();
+  });
+
+  it('counts the socket’s address however the client rotates a forged X-Forwarded-For: the 4th form is a 429', async () => {
+    // Each form names another client and another email: only the socket's address can be counted.
+    for (let i = 1; i <= 3; i++) {
+      await service.http.post('/api/submissions').set('x-forwarded-for', `203.0.113.${i}`).send({ ...lead, email: `forged-${i}@example.com` }).expect(202);
+    }
+    const res = await service.http.post('/api/submissions').set('x-forwarded-for', '198.51.100.77, 203.0.113.99').send({ ...lead, email: 'forged-4@example.com' }).expect(429);
+    expect(res.body.message).toContain('from one address');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const stored = await queryDatabase<{ n: number }>(database, `SELECT count(*)::int AS n FROM submissions WHERE email LIKE 'forged-%'`);
+    expect(stored[0].n).toBe(3);
+  });
+});

@@ -3,6 +3,7 @@ import { KEY_RESOLVER } from '@statex/auth';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { AccountMail } from './accounts/account-mail';
 import { AccountRepository } from './accounts/account.repository';
+import { AfterAnswer } from './accounts/after-answer';
 import { AuthThrottle } from './auth/auth-throttle';
 import { AuthController } from './auth/auth.controller';
 import { SessionService } from './auth/session.service';
@@ -57,7 +58,7 @@ export const userPortalService: ServiceDefinition<UserPortalEnv> = {
         SigningKeysModule,
       ],
       controllers: [AuthController, UsersController],
-      providers: [AccountRepository, AccountMail, AuthThrottle, PasswordHasher, TokenIssuer, SessionService, AccountService, FirstAdmin],
+      providers: [AccountRepository, AccountMail, AfterAnswer, AuthThrottle, PasswordHasher, TokenIssuer, SessionService, AccountService, FirstAdmin],
     })
     class UserPortalModule {}
     return UserPortalModule;

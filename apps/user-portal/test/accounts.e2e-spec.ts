@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { ParsedMail } from 'mailparser';
+import { Client } from 'pg';
 import request from 'supertest';
 import { ConfigValidationError, loadEnv } from '@statex/config';
 import { RoutingKey } from '@statex/contracts';
 import { bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../../notification/src/notification.app';
 import { NotificationEnv } from '../../notification/src/notification.env';
+import { AfterAnswer } from '../src/accounts/after-answer';
 import { userPortalService } from '../src/user-portal.app';
 import { DEV_ADMIN_PASSWORD, DEV_KEYS_SECRET, UserPortalEnv } from '../src/user-portal.env';
 
@@ -192,6 +194,124 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
     await probe.waitForEvent(RoutingKey.UserPasswordChanged, (m) => m.payload.via === 'reset');
   });
 
+  it('ends a session left unused for AUTH_REFRESH_IDLE_TIMEOUT_S: a refresh just inside it works, one past it is a 401', async () => {
+    const user = await signUp();
+    const db = `${namespace}_user_portal`;
+    const sessionOf = async (token: string) => (await http.get('/api/auth/sessions').set(bearer(token)).expect(200)).body.find((s: { current: boolean }) => s.current).id as string;
+    const session = await sessionOf(user.accessToken);
+    const idle = env.AUTH_REFRESH_IDLE_TIMEOUT_S;
+    // Last used 30 s short of the idle timeout: still alive, and the refresh counts as use.
+    await queryDatabase(db, `UPDATE sessions SET last_used_at = now() - make_interval(secs => $2) WHERE id = $1`, [session, idle - 30]);
+    const refreshed = await http.post('/api/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200);
+    const [used] = await queryDatabase<{ idle_s: number }>(db, `SELECT extract(epoch FROM now() - last_used_at)::float AS idle_s FROM sessions WHERE id = $1`, [session]);
+    expect(used.idle_s).toBeLessThan(5);
+    // Unused for a second longer than the timeout: over.
+    await queryDatabase(db, `UPDATE sessions SET last_used_at = now() - make_interval(secs => $2) WHERE id = $1`, [session, idle + 1]);
+    const refused = await http.post('/api/auth/refresh').send({ refreshToken: refreshed.body.refreshToken }).expect(401);
+    expect(refused.body.message).toMatch(/expired; sign in again/);
+    const [row] = await queryDatabase<{ revoked_reason: string | null }>(db, `SELECT revoked_reason FROM sessions WHERE id = $1`, [session]);
+    expect(row.revoked_reason).toBe('expired');
+    await http.post('/api/auth/refresh').send({ refreshToken: refreshed.body.refreshToken }).expect(401);
+  });
+
+  it('ends a session AUTH_REFRESH_TOKEN_TTL_DAYS after sign-in, however recently it was used; refreshing never extends it', async () => {
+    const user = await signUp();
+    const db = `${namespace}_user_portal`;
+    const session = (await http.get('/api/auth/sessions').set(bearer(user.accessToken)).expect(200)).body[0];
+    const lifetime = async () => (await queryDatabase<{ s: number }>(db, `SELECT extract(epoch FROM expires_at - created_at)::float AS s FROM sessions WHERE id = $1`, [session.id]))[0].s;
+    expect(Math.abs((await lifetime()) - env.AUTH_REFRESH_TOKEN_TTL_DAYS * 86_400)).toBeLessThan(5);
+    const refreshed = await http.post('/api/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200);
+    expect(Math.abs((await lifetime()) - env.AUTH_REFRESH_TOKEN_TTL_DAYS * 86_400)).toBeLessThan(5);
+    // The absolute end reached (the session was used a moment ago): over.
+    await queryDatabase(db, `UPDATE sessions SET expires_at = now() - interval '1 second', last_used_at = now() WHERE id = $1`, [session.id]);
+    const refused = await http.post('/api/auth/refresh').send({ refreshToken: refreshed.body.refreshToken }).expect(401);
+    expect(refused.body.message).toMatch(/expired; sign in again/);
+    expect((await http.get('/api/auth/sessions').set(bearer(refreshed.body.accessToken)).expect(200)).body).toEqual([]);
+  });
+
+  it('refuses an expired verification link; resend-verification sends a new one, which works, and the old one stays dead', async () => {
+    const email = `${randomUUID()}@example.com`;
+    const first = await register(email);
+    const db = `${namespace}_user_portal`;
+    const [issued] = await queryDatabase<{ ttl_s: number }>(db, `SELECT extract(epoch FROM t.expires_at - t.created_at)::float AS ttl_s FROM one_time_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.kind = 'verify_email'`, [email]);
+    expect(Math.abs(issued.ttl_s - env.AUTH_VERIFICATION_TOKEN_TTL_HOURS * 3600)).toBeLessThan(5);
+    await queryDatabase(db, `UPDATE one_time_tokens SET expires_at = now() - interval '1 second' WHERE kind = 'verify_email' AND user_id = (SELECT id FROM users WHERE email = $1)`, [email]);
+    const expired = await http.post('/api/auth/verify').send({ token: first }).expect(400);
+    expect(expired.body.message).toMatch(/invalid, already used or expired; ask for a new one \(POST \/api\/auth\/resend-verification\)/);
+
+    const since = smtp.messages.length;
+    const known = await http.post('/api/auth/resend-verification').send({ email }).expect(202);
+    const unknown = await http.post('/api/auth/resend-verification').send({ email: `${randomUUID()}@example.com` }).expect(202);
+    expect(known.body).toEqual(unknown.body);
+    const again = await mailTo(email, /confirm|verif/i, since);
+    expect(again.token).toBeDefined();
+    expect(again.token).not.toBe(first);
+    await http.post('/api/auth/verify').send({ token: first }).expect(400);
+    await http.post('/api/auth/verify').send({ token: again.token }).expect(200);
+    const login = await http.post('/api/auth/login').send({ email, password: PASSWORD }).expect(200);
+    expect(claimsOf(login.body.accessToken).email_verified).toBe(true);
+
+    // A verified address gets no new link: nothing is written for it, the answer is the same.
+    const before = await queryDatabase<{ n: number }>(db, `SELECT count(*)::int AS n FROM outbox_messages WHERE payload->>'recipient' = $1`, [email]);
+    expect((await http.post('/api/auth/resend-verification').send({ email }).expect(202)).body).toEqual(known.body);
+    await portal.app.get(AfterAnswer).settled();
+    expect(await queryDatabase(db, `SELECT count(*)::int AS n FROM outbox_messages WHERE payload->>'recipient' = $1`, [email])).toEqual(before);
+  });
+
+  it('refuses an expired reset link and leaves the password as it was', async () => {
+    const user = await signUp();
+    const since = smtp.messages.length;
+    await http.post('/api/auth/forgot-password').send({ email: user.email }).expect(202);
+    const mail = await mailTo(user.email, /password|heslo/i, since);
+    const db = `${namespace}_user_portal`;
+    const [issued] = await queryDatabase<{ ttl_s: number }>(db, `SELECT extract(epoch FROM t.expires_at - t.created_at)::float AS ttl_s FROM one_time_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.kind = 'reset_password'`, [user.email]);
+    expect(Math.abs(issued.ttl_s - env.AUTH_RESET_TOKEN_TTL_MINUTES * 60)).toBeLessThan(5);
+    await queryDatabase(db, `UPDATE one_time_tokens SET expires_at = now() - interval '1 second' WHERE kind = 'reset_password' AND user_id = (SELECT id FROM users WHERE email = $1)`, [user.email]);
+    const refused = await http.post('/api/auth/reset-password').send({ token: mail.token, password: 'a brand new passphrase' }).expect(400);
+    expect(refused.body.message).toMatch(/invalid, already used or expired; ask for a new one \(POST \/api\/auth\/forgot-password\)/);
+    await http.post('/api/auth/login').send({ email: user.email, password: 'a brand new passphrase' }).expect(401);
+    await http.post('/api/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200);
+  });
+
+  it('keeps a reset link usable when the new password is refused', async () => {
+    const user = await signUp();
+    const since = smtp.messages.length;
+    await http.post('/api/auth/forgot-password').send({ email: user.email }).expect(202);
+    const mail = await mailTo(user.email, /password|heslo/i, since);
+    // Refused for the account's own address, which only the link's owner can be checked against.
+    const refused = await http.post('/api/auth/reset-password').send({ token: mail.token, password: user.email }).expect(400);
+    expect(refused.body.errors).toEqual([{ field: 'password', messages: ['password must not be your email address'] }]);
+    await http.post('/api/auth/reset-password').send({ token: mail.token, password: 'password' }).expect(400);
+    await http.post('/api/auth/reset-password').send({ token: mail.token, password: 'a brand new passphrase' }).expect(200);
+    await http.post('/api/auth/reset-password').send({ token: mail.token, password: 'another brand new one' }).expect(400);
+    await http.post('/api/auth/login').send({ email: user.email, password: 'a brand new passphrase' }).expect(200);
+  });
+
+  it('links its emails to pages it serves: account-exists and password-changed lead to the forgot-password page, which asks for a reset link', async () => {
+    const user = await signUp();
+    let since = smtp.messages.length;
+    await http.post('/api/auth/register').send({ email: user.email, password: PASSWORD, name: 'Someone' }).expect(202);
+    const exists = await mailTo(user.email, /already|account|účet/i, since);
+    since = smtp.messages.length;
+    await http.post('/api/auth/change-password').set(bearer(user.accessToken)).send({ currentPassword: PASSWORD, newPassword: 'another fine passphrase' }).expect(200);
+    const changed = await mailTo(user.email, /changed|změněno/i, since);
+    for (const mail of [exists, changed]) {
+      const links = [...new Set([...(mail.text ?? '').matchAll(/https?:\/\/\S+/g)].map((m) => m[0]))];
+      expect(links).toEqual(['http://accounts.example.test/forgot-password']);
+      const hrefs = [...String(mail.html).matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+      expect(hrefs).toEqual(['http://accounts.example.test/forgot-password']);
+    }
+    // The page behind the link (ACCOUNT_LINKS_BASE_URL points here in production): a form that asks for a reset link.
+    const page = await http.get('/forgot-password').expect(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.text).toContain("post('/api/auth/forgot-password', { email:");
+    since = smtp.messages.length;
+    await http.post('/api/auth/forgot-password').send({ email: user.email }).expect(202);
+    const reset = await mailTo(user.email, /reset|obnov/i, since);
+    expect(reset.text).toContain('http://accounts.example.test/reset-password?token=');
+    await http.get('/login').expect(404);
+  });
+
   it('changes the password with the current one; other sessions end, this one goes on', async () => {
     const user = await signUp();
     const other = await http.post('/api/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
@@ -243,6 +363,60 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
     expect(again.body).toEqual(fresh.body);
     // The owner of the taken address is told, by email, that someone tried.
     await mailTo(known.email, /account|účet/i, since);
+  });
+
+  it('answers forgot-password and resend-verification in about the same time for a known address as for an unknown one', async () => {
+    const verified = await signUp();
+    const unverified = `${randomUUID()}@example.com`;
+    await register(unverified);
+    const afterAnswer = portal.app.get(AfterAnswer);
+    const timed = async (work: () => Promise<request.Response>) => {
+      const started = process.hrtime.bigint();
+      const res = await work();
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // What follows the answer is not counted against the next request.
+      await afterAnswer.settled();
+      return { res, ms };
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ROUNDS = 9;
+    // forgot-password does its work for a verified account, resend-verification for an unverified one.
+    for (const [endpoint, known] of [['forgot-password', verified.email], ['resend-verification', unverified]] as const) {
+      const since = smtp.messages.length;
+      const knownTimes: number[] = [];
+      const unknownTimes: number[] = [];
+      for (let i = 0; i < ROUNDS; i += 1) {
+        const a = await timed(() => http.post(`/api/auth/${endpoint}`).send({ email: known }));
+        const b = await timed(() => http.post(`/api/auth/${endpoint}`).send({ email: `${randomUUID()}@example.com` }));
+        expect([a.res.status, b.res.status]).toEqual([202, 202]);
+        expect(a.res.body).toEqual(b.res.body);
+        knownTimes.push(a.ms);
+        unknownTimes.push(b.ms);
+      }
+      // As for login: the medians differ by far less than the known address's work (a transaction issuing the link and its email) costs.
+      expect(Math.abs(median(knownTimes) - median(unknownTimes))).toBeLessThan(Math.max(median(knownTimes), median(unknownTimes)) * 0.5);
+      // The work was done all the same: the known address got its emails.
+      await waitFor(() => smtp.messages.slice(since).filter((m) => (m.to as { text: string } | undefined)?.text.includes(known)).length === ROUNDS, { what: `the ${endpoint} emails` });
+    }
+
+    // However long the known address's work takes, the answer does not wait for it: with the link
+    // table locked (the work waits), a known address is answered as fast as ever, and its email follows.
+    const locker = new Client({ host: process.env.POSTGRES_HOST ?? '127.0.0.1', port: Number(process.env.POSTGRES_PORT ?? 5432), user: process.env.POSTGRES_USER ?? 'postgres', password: process.env.POSTGRES_PASSWORD ?? '', database: `${namespace}_user_portal` });
+    await locker.connect();
+    try {
+      for (const [endpoint, known] of [['forgot-password', verified.email], ['resend-verification', unverified]] as const) {
+        const since = smtp.messages.length;
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE one_time_tokens IN EXCLUSIVE MODE');
+        const answer = await http.post(`/api/auth/${endpoint}`).timeout(1500).send({ email: known }).then((res) => res.status, (error: Error) => error.message);
+        await locker.query('COMMIT');
+        expect({ endpoint, answer }).toEqual({ endpoint, answer: 202 });
+        await mailTo(known, /password|heslo|confirm|verif/i, since);
+      }
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
   });
 
   it('throttles logins per account with 429 and Retry-After, and recovers after the window', async () => {

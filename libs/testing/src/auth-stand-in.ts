@@ -14,6 +14,7 @@ export interface MintOptions {
   /** Seconds from now; negative for a token that has already expired. */
   expiresIn?: number;
   notBefore?: number;
+  /** The `kid` in the header; a key added with `addKey()` also signs under its own kid. */
   kid?: string;
   /** Sign with a key the JWKS does not publish. */
   foreignKey?: boolean;
@@ -30,7 +31,10 @@ export class AuthStandIn {
   readonly audience = 'statex';
   private server?: Server;
   private key!: { privateKey: CryptoKey; publicKey: CryptoKey; kid: string; jwk: JWK };
+  /** Keys published besides the first (`addKey()`, as user-portal rotates one in). */
+  private readonly added: { privateKey: CryptoKey; kid: string; jwk: JWK }[] = [];
   private foreign!: { privateKey: CryptoKey; kid: string };
+  /** How many times the JWKS was fetched. */
   jwksRequests = 0;
 
   async start(): Promise<this> {
@@ -42,7 +46,7 @@ export class AuthStandIn {
     this.server = createServer((req, res) => {
       if (req.url === '/.well-known/jwks.json') {
         this.jwksRequests += 1;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [this.key.jwk] }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [this.key.jwk, ...this.added.map((k) => k.jwk)] }));
         return;
       }
       res.writeHead(404).end();
@@ -60,9 +64,17 @@ export class AuthStandIn {
     return { AUTH_JWKS_URL: this.jwksUrl, AUTH_ISSUER: this.issuer, AUTH_AUDIENCE: this.audience };
   }
 
+  /** Publishes another key (a rotation); returns its kid, to mint with `{ kid }`. */
+  async addKey(): Promise<string> {
+    const pair = await generateKeyPair(ACCESS_TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
+    const kid = randomUUID();
+    this.added.push({ privateKey: pair.privateKey, kid, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' } });
+    return kid;
+  }
+
   async mint(options: MintOptions = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const key = options.foreignKey ? this.foreign : this.key;
+    const key = options.foreignKey ? this.foreign : (this.added.find((k) => k.kid === options.kid) ?? this.key);
     const jwt = new SignJWT({ email: options.email ?? 'someone@statex.test', email_verified: options.emailVerified ?? true, roles: options.roles ?? ['operator'] })
       .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, kid: options.kid ?? key.kid, typ: 'JWT' })
       .setSubject(options.sub ?? randomUUID())

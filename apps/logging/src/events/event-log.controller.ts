@@ -1,12 +1,13 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
-import { Ctx, EventPattern } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@statex/auth';
-import { RoutingKey } from '@statex/contracts';
+import { RoutingKey, UserDeletedEvent } from '@statex/contracts';
 import { EventContext } from '@statex/messaging';
 import { decodeCursor, encodeCursor } from '../logs/logs.dto';
 import { scrubValue } from '../logs/redaction';
-import { EventLogRepository } from './event-log.repository';
+import { EventLogRepository, StoredEvent } from './event-log.repository';
+import { EventLogService } from './event-log.service';
 import { EventPageDto, EventQueryDto } from './events.dto';
 
 /** The time a message was published: its `x-published-at` header (ms), else its AMQP timestamp (s), else now. */
@@ -18,26 +19,38 @@ function publishedAt(ctx: EventContext): Date {
   return typeof props.timestamp === 'number' ? new Date(props.timestamp * 1000) : new Date();
 }
 
+/** The event as it is kept: the body as published, scrubbed of secrets (the transport has already checked it against its contract). */
+function storedEvent(ctx: EventContext): StoredEvent {
+  const payload = scrubValue(JSON.parse(ctx.getMessage().content.toString('utf8'))) as Record<string, unknown>;
+  return {
+    messageId: ctx.messageId,
+    routingKey: ctx.routingKey,
+    correlationId: ctx.correlationId ?? (typeof payload?.correlationId === 'string' ? payload.correlationId : null),
+    submissionId: typeof payload?.submissionId === 'string' ? payload.submissionId : null,
+    source: ctx.meta.source ?? null,
+    publishedAt: publishedAt(ctx),
+    payload,
+  };
+}
+
 /** The platform's event log: logging's queue is bound to every routing key with a contract. */
 @ApiTags('events')
 @Controller('events')
 export class EventLogController {
-  constructor(private readonly events: EventLogRepository) {}
+  constructor(
+    private readonly events: EventLogRepository,
+    private readonly log: EventLogService,
+  ) {}
 
-  @EventPattern(Object.values(RoutingKey))
+  @EventPattern(Object.values(RoutingKey).filter((key) => key !== RoutingKey.UserDeleted))
   async onAnyEvent(_payload: unknown, @Ctx() ctx: EventContext): Promise<void> {
-    // The body as published (the transport has already checked it against its contract, if any).
-    const payload = scrubValue(JSON.parse(ctx.getMessage().content.toString('utf8'))) as Record<string, unknown>;
-    const submissionId = typeof payload?.submissionId === 'string' ? payload.submissionId : null;
-    await this.events.insert({
-      messageId: ctx.messageId,
-      routingKey: ctx.routingKey,
-      correlationId: ctx.correlationId ?? (typeof payload?.correlationId === 'string' ? payload.correlationId : null),
-      submissionId,
-      source: ctx.meta.source ?? null,
-      publishedAt: publishedAt(ctx),
-      payload,
-    });
+    await this.log.record(storedEvent(ctx));
+  }
+
+  /** Kept like every event, and the account it names is erased from the log. */
+  @EventPattern(RoutingKey.UserDeleted)
+  async onUserDeleted(@Payload() event: UserDeletedEvent, @Ctx() ctx: EventContext): Promise<void> {
+    await this.log.eraseAccount(storedEvent(ctx), { userId: event.userId, email: event.email });
   }
 
   @Get()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { addressesIn, eraseFromPayload } from './erasure';
 
 export interface StoredEvent {
   messageId: string;
@@ -50,14 +51,21 @@ const toItem = (r: Row): EventItem => ({
   payload: r.payload,
 });
 
+/** Namespaces the advisory locks of account erasure (the first key of the two-key form). */
+const ACCOUNT_LOCK_CLASS = 7301;
+
 /** The event log: every domain event once (by message id), as published. */
 @Injectable()
 export class EventLogRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
   /** False when the message was already stored (a redelivery). */
-  async insert(event: StoredEvent): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+  async insert(event: StoredEvent, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
       `INSERT INTO domain_events (message_id, routing_key, correlation_id, submission_id, source, published_at, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
       [event.messageId, event.routingKey, event.correlationId, event.submissionId, event.source, event.publishedAt.toISOString(), JSON.stringify(event.payload)],
@@ -82,6 +90,48 @@ export class EventLogRepository {
       params,
     );
     return rows.map(toItem);
+  }
+
+  /**
+   * Serialises storing an account's events with erasing that account: an event stored while
+   * `user.deleted` is being applied waits for it, then sees the account erased. Shared for
+   * storing (events do not wait on each other), exclusive for erasing; held until the commit.
+   */
+  async lockAccounts(manager: EntityManager, userIds: string[], mode: 'store' | 'erase'): Promise<void> {
+    const lock = mode === 'erase' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+    for (const id of [...userIds].sort()) await manager.query(`SELECT ${lock}(${ACCOUNT_LOCK_CLASS}, hashtext($1))`, [id]);
+  }
+
+  async anyErased(manager: EntityManager, userIds: string[]): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM erased_accounts WHERE user_id = ANY($1::text[]) LIMIT 1`, [userIds]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Erases an account from the event log: the events of the account (user.* and the notification
+   * events correlated by its id, or naming its id) and every user.* or notification.* event naming
+   * its address lose the address and what was said to it (see eraseFromPayload). Remembers the
+   * account, so its events that arrive later are stored erased. Running it again changes nothing.
+   * Returns how many stored events were changed.
+   */
+  async eraseAccount(manager: EntityManager, account: { userId: string; email: string }): Promise<number> {
+    await manager.query(`INSERT INTO erased_accounts (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [account.userId]);
+    const rows: { message_id: string; routing_key: string; payload: unknown }[] = await manager.query(
+      `SELECT message_id, routing_key, payload FROM domain_events
+       WHERE (routing_key LIKE 'user.%' OR routing_key LIKE 'notification.%')
+         AND (correlation_id = $1 OR payload->>'userId' = $1 OR lower(payload->>'email') = $2 OR lower(payload->>'recipient') = $2)
+       FOR UPDATE`,
+      [account.userId, account.email.toLowerCase()],
+    );
+    let changed = 0;
+    for (const row of rows) {
+      // An event of the account names its own addresses: those go too, not only the one user.deleted gave.
+      const erased = eraseFromPayload(row.routing_key, row.payload, [account.email, ...addressesIn(row.payload)]);
+      if (JSON.stringify(erased) === JSON.stringify(row.payload)) continue;
+      await manager.query(`UPDATE domain_events SET payload = $2 WHERE message_id = $1`, [row.message_id, JSON.stringify(erased)]);
+      changed += 1;
+    }
+    return changed;
   }
 
   /** The events of one journey, oldest first: its correlation id, or a payload naming the submission. */

@@ -8,7 +8,7 @@ import { ChannelSender, DeliveryError, RenderedMessage } from '../channels/chann
 import { EmailChannel } from '../channels/email.channel';
 import { TelegramChannel } from '../channels/telegram.channel';
 import { WhatsAppChannel } from '../channels/whatsapp.channel';
-import { isJourneyNotification, type Notification } from '../notifications/entities';
+import { ERASED, isJourneyNotification, type Notification } from '../notifications/entities';
 import { notificationMetrics } from '../notifications/notification.metrics';
 import { NotificationRepository } from '../notifications/notification.repository';
 import { TemplateRenderer } from '../templates/template.renderer';
@@ -98,7 +98,8 @@ export class DeliveryProcessor {
       } catch (error) {
         throw new DeliveryError(`Rendering ${n.template} failed: ${(error as Error).message}`, true);
       }
-      await this.notifications.transaction((m) => this.notifications.update(m, n.id, { status: 'sending' }));
+      // Cancelled or erased since it was read: nothing to send.
+      if (!(await this.notifications.transaction((m) => this.notifications.markSending(m, n.id)))) return;
       const firstContact = target.channel === 'whatsapp' ? !(await this.notifications.hasReached('whatsapp', target.recipient)) : false;
       providerMessageId = await sender.send({ notificationId: n.id, recipient: target.recipient, locale: n.locale, template: n.template, message, data: n.data, firstContact });
     } catch (caught) {
@@ -112,12 +113,14 @@ export class DeliveryProcessor {
     // Sent: the outcome is recorded whatever happens to the database meanwhile (waiting for it
     // rather than failing the job, which would send the message again).
     await this.outage.retryThroughOutage(`Recording notification ${n.id} as sent`, () => this.notifications.transaction(async (m) => {
-      await this.notifications.addAttempt(m, { notificationId: n.id, at: sentAt, channel: target.channel, recipient: target.recipient, outcome: 'sent', error: null });
+      // Erased while it was being sent (its account was deleted): it was sent, but the address is not written back.
+      const recipient = (await this.erasedMeanwhile(m, n)) ? ERASED : target.recipient;
+      await this.notifications.addAttempt(m, { notificationId: n.id, at: sentAt, channel: target.channel, recipient, outcome: 'sent', error: null });
       await this.notifications.update(m, n.id, { status: 'sent', providerMessageId, sentAt, lastError: null });
       await this.outbox.add(
         m,
         RoutingKey.NotificationSent,
-        { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: target.channel, template: n.template, recipient: target.recipient, providerMessageId, sentAt: sentAt.toISOString() },
+        { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: target.channel, template: n.template, recipient, providerMessageId, sentAt: sentAt.toISOString() },
         { correlationId: n.correlationId ?? undefined },
       );
     }));
@@ -128,7 +131,14 @@ export class DeliveryProcessor {
     const target = n.route[n.hop];
     const now = new Date();
     let next: HopOutcome | undefined;
+    let erased = false;
     await this.notifications.transaction(async (m) => {
+      if (await this.erasedMeanwhile(m, n)) {
+        // Its account was deleted while this attempt ran: recorded without the address, and no further hop.
+        erased = true;
+        await this.notifications.addAttempt(m, { notificationId: n.id, at: now, channel: target.channel, recipient: ERASED, outcome: 'failed', error: error.message.split(target.recipient).join(ERASED) });
+        return;
+      }
       await this.notifications.addAttempt(m, { notificationId: n.id, at: now, channel: target.channel, recipient: target.recipient, outcome: 'failed', error: error.message });
       if (!final) {
         await this.notifications.update(m, n.id, { status: 'queued', lastError: error.message });
@@ -149,11 +159,18 @@ export class DeliveryProcessor {
         { correlationId: n.correlationId ?? undefined },
       );
     });
+    if (erased) return;
     notificationMetrics.deliveries.inc({ channel: target.channel, outcome: final ? (next ? 'fallback' : 'failed') : 'retried' });
     if (next === 'enqueue') {
       const fallback = n.route[n.hop + 1];
       await this.enqueue({ id: n.id, channel: fallback.channel, hop: n.hop + 1, generation: n.generation });
     }
     if (final) this.logger.warn({ notificationId: n.id, channel: target.channel, fallback: next ?? null }, `Delivery failed for good: ${error.message}`);
+  }
+
+  /** Locks the row and says whether it was erased (`user.deleted`) since this delivery read it. */
+  private async erasedMeanwhile(m: EntityManager, n: Notification): Promise<boolean> {
+    const current = await this.notifications.lock(m, n.id);
+    return Boolean(current?.erasedAt);
   }
 }

@@ -38,9 +38,14 @@ export class Notification {
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt!: Date | null;
   @Column({ name: 'completion_note', type: 'text', nullable: true }) completionNote!: string | null;
   @Column({ name: 'cancelled_at', type: 'timestamptz', nullable: true }) cancelledAt!: Date | null;
+  /** When its recipient's account was deleted: recipient, route and data erased, the rest kept for counts. */
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true }) erasedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
+
+/** What an erased recipient (and any mention of the address) reads as. */
+export const ERASED = '[erased]';
 
 @Entity({ name: 'notification_attempts' })
 @Index(['notificationId'])

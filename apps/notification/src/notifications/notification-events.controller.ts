@@ -1,6 +1,6 @@
 import { BadRequestException, Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AiAnalysisCompletedEvent, NotificationRequestedEvent, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import { AiAnalysisCompletedEvent, NotificationRequestedEvent, RequestCreatedEvent, RoutingKey, UserDeletedEvent } from '@statex/contracts';
 import { EventContext, PermanentMessageError } from '@statex/messaging';
 import { journeyDedupeKey } from './entities';
 import { NotificationRepository } from './notification.repository';
@@ -87,5 +87,11 @@ export class NotificationEventsController {
         { consumer: 'notification.analysis-completed', ctx },
       ),
     );
+  }
+
+  /** An account was deleted in user-portal: erase its messages and every message to its address. */
+  @EventPattern(RoutingKey.UserDeleted)
+  async onUserDeleted(@Payload() event: UserDeletedEvent, @Ctx() ctx: EventContext): Promise<void> {
+    await this.notifications.eraseAccount(event, ctx);
   }
 }

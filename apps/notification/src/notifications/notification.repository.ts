@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { ContactChannel } from '@statex/contracts';
-import { LeadContact, Notification, NotificationAttempt, NotificationStatus } from './entities';
+import { ERASED, LeadContact, Notification, NotificationAttempt, NotificationStatus } from './entities';
 
 export type NewNotification = Pick<Notification, 'dedupeKey' | 'correlationId' | 'template' | 'locale' | 'data' | 'route' | 'status' | 'manualText'>;
 
@@ -74,6 +74,17 @@ export class NotificationRepository {
     await manager.update(Notification, { id }, changes as QueryDeepPartialEntity<Notification>);
   }
 
+  /** `sending`, unless it was cancelled or erased since it was read; false then. */
+  async markSending(manager: EntityManager, id: string): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Notification)
+      .set({ status: 'sending' })
+      .where("id = :id AND status IN ('queued', 'sending') AND erased_at IS NULL", { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   async addAttempt(manager: EntityManager, attempt: Omit<NotificationAttempt, 'id'>, countsAsAttempt = true): Promise<void> {
     await manager.insert(NotificationAttempt, attempt);
     if (countsAsAttempt) {
@@ -111,4 +122,65 @@ export class NotificationRepository {
   findLead(submissionId: string): Promise<LeadContact | null> {
     return this.dataSource.manager.findOneBy(LeadContact, { submissionId });
   }
+
+  /**
+   * Erases a deleted account from every notification that reached for it: those of the account
+   * (correlation id = user id) and any to its address on any hop of the route. Recipient, route,
+   * data (names and links with their tokens), manual text and the address in error texts go; the
+   * rest (channel, template, status, times) stays for counts. What was still to be sent is
+   * cancelled. The attempts and the outbox's copies of notification events lose the address too.
+   * Returns how many notifications were erased.
+   */
+  async eraseAccount(manager: EntityManager, account: { userId: string; email: string }): Promise<number> {
+    const email = account.email.toLowerCase();
+    const mention = escapeRegExp(email);
+    await manager.query(`INSERT INTO erased_accounts (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [account.userId]);
+    const erased: { id: string }[] = await manager
+      .query(
+        `WITH target AS (
+           SELECT id FROM notifications
+           WHERE correlation_id = $1 OR lower(recipient) = $2
+              OR EXISTS (SELECT 1 FROM jsonb_array_elements(route) AS step(value) WHERE lower(step.value->>'recipient') = $2)
+           FOR UPDATE)
+         UPDATE notifications n SET
+           recipient = $4,
+           route = (SELECT coalesce(jsonb_agg(jsonb_set(step.value, '{recipient}', to_jsonb($4::text))), '[]'::jsonb) FROM jsonb_array_elements(n.route) AS step(value)),
+           data = '{}'::jsonb,
+           manual_text = NULL,
+           completion_note = NULL,
+           last_error = regexp_replace(n.last_error, $3, $4, 'gi'),
+           status = CASE WHEN n.status IN ('queued', 'sending', 'manual_pending') THEN 'cancelled' ELSE n.status END,
+           cancelled_at = CASE WHEN n.status IN ('queued', 'sending', 'manual_pending') THEN now() ELSE n.cancelled_at END,
+           erased_at = coalesce(n.erased_at, now()),
+           updated_at = now()
+         FROM target WHERE n.id = target.id
+         RETURNING n.id`,
+        [account.userId, email, mention, ERASED],
+      )
+      .then((result: unknown[]) => (Array.isArray(result[0]) ? result[0] : result) as { id: string }[]);
+    const ids = erased.map((row) => row.id);
+    if (ids.length > 0) {
+      await manager.query(
+        `UPDATE notification_attempts SET recipient = CASE WHEN recipient IS NULL THEN NULL ELSE $2 END, error = regexp_replace(error, $3, $2, 'gi') WHERE notification_id = ANY($1::uuid[])`,
+        [ids, ERASED, mention],
+      );
+    }
+    // The notification events waiting in (or already published from) the outbox name the address too.
+    await manager.query(
+      `UPDATE outbox_messages SET payload = payload || jsonb_build_object('recipient', $3::text)
+       WHERE routing_key LIKE 'notification.%' AND (payload->>'correlationId' = $1 OR lower(payload->>'recipient') = $2)`,
+      [account.userId, email, ERASED],
+    );
+    return ids.length;
+  }
+
+  /** Whether this correlation id is an account erased by `user.deleted` (a late message for it stores nothing). */
+  async isErasedAccount(manager: EntityManager, correlationId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(`SELECT 1 FROM erased_accounts WHERE user_id = $1`, [correlationId]);
+    return rows.length > 0;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

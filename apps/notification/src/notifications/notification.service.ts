@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ContactChannel, Locale, RECIPIENT_FORMATS, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
+import { ContactChannel, Locale, RECIPIENT_FORMATS, RequestCreatedEvent, RoutingKey, UserDeletedEvent } from '@statex/contracts';
 import { EventContext, InboxService, OutboxService } from '@statex/messaging';
 import { DeliveryProcessor, HopOutcome } from '../delivery/delivery.processor';
 import { DeliveryQueues } from '../delivery/delivery.queues';
@@ -58,6 +58,8 @@ export class NotificationService {
     this.validate(request);
     const result = await this.notifications.transaction(async (manager) => {
       if (fromEvent && !(await this.inbox.record(manager, fromEvent.consumer, fromEvent.ctx))) return null;
+      // A message for an account deleted meanwhile (a retry, a replay from the DLQ): there is no one to send it to.
+      if (fromEvent && request.correlationId && (await this.notifications.isErasedAccount(manager, request.correlationId))) return null;
       await fromEvent?.alsoInTransaction?.(manager);
       const { notification, created } = await this.notifications.create(manager, {
         dedupeKey: request.dedupeKey ?? null,
@@ -128,10 +130,21 @@ export class NotificationService {
     return { items: views, total, page, pageSize };
   }
 
+  /**
+   * `user.deleted`: the account's messages and every message to its address lose their personal
+   * data (see NotificationRepository.eraseAccount), once per event.
+   */
+  async eraseAccount(event: UserDeletedEvent, ctx: EventContext): Promise<void> {
+    await this.inbox.once('notification.user-deleted', ctx, async (manager) => {
+      await this.notifications.eraseAccount(manager, { userId: event.userId, email: event.email });
+    });
+  }
+
   /** A failed notification goes round its route again, from the first channel. */
   async retry(id: string): Promise<NotificationView> {
     const outcome = await this.notifications.transaction(async (manager) => {
       const n = await this.mustLock(manager, id);
+      if (n.erasedAt) throw new ConflictException('This notification was erased when its recipient’s account was deleted: there is no one to send it to');
       if (n.status !== 'failed') throw new ConflictException(`Only a failed notification can be retried; this one is ${n.status}`);
       n.generation += 1;
       await this.notifications.update(manager, id, { generation: n.generation, lastError: null });

@@ -19,8 +19,8 @@ export const SAMPLE_DATA: Record<string, unknown> = {
   // The account emails user-portal sends.
   verifyUrl: 'http://localhost:8006/verify-email?token=sample',
   expiresInHours: 24,
-  loginUrl: 'http://localhost:8006/login',
   resetUrl: 'http://localhost:8006/reset-password?token=sample',
+  forgotPasswordUrl: 'http://localhost:8006/forgot-password',
   expiresInMinutes: 30,
   at: '2026-11-28 14:05 UTC',
   ip: '203.0.113.7',

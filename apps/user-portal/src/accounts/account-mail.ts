@@ -18,7 +18,7 @@ export class AccountMail {
     private readonly env: UserPortalEnv,
   ) {}
 
-  link(path: 'verify-email' | 'reset-password' | 'login', token?: string): string {
+  link(path: 'verify-email' | 'reset-password' | 'forgot-password', token?: string): string {
     const base = this.env.ACCOUNT_LINKS_BASE_URL.replace(/\/$/, '');
     return token ? `${base}/${path}?token=${encodeURIComponent(token)}` : `${base}/${path}`;
   }

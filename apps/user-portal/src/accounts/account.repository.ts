@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import type { UserRole } from '@statex/contracts';
+import { RoutingKey, type UserRole } from '@statex/contracts';
 import { OneTimeToken, OneTimeTokenKind, RefreshToken, Session, User } from './entities';
 
 export interface UserSearch {
@@ -48,6 +48,14 @@ export class AccountRepository {
   async deleteUser(manager: EntityManager, id: string): Promise<void> {
     // Sessions, refresh tokens and link tokens go with it (ON DELETE CASCADE).
     await manager.delete(User, { id });
+    // The outbox's copies of the account's messages (address, name, links): an email not sent yet
+    // is not sent to a deleted account; published rows would otherwise stay until they are pruned
+    // (OUTBOX_RETENTION_HOURS). Events of the account not published yet still go out: their
+    // consumers erase them when user.deleted follows.
+    await manager.query(
+      `DELETE FROM outbox_messages WHERE correlation_id = $1 AND (published_at IS NOT NULL OR routing_key = $2)`,
+      [id, RoutingKey.NotificationRequested],
+    );
   }
 
   async searchUsers(search: UserSearch): Promise<{ items: User[]; total: number }> {
@@ -125,6 +133,14 @@ export class AccountRepository {
   async issueOneTimeToken(manager: EntityManager, token: Omit<OneTimeToken, 'createdAt' | 'usedAt'>): Promise<void> {
     await manager.update(OneTimeToken, { userId: token.userId, kind: token.kind, usedAt: IsNull() }, { usedAt: new Date() });
     await manager.insert(OneTimeToken, { ...token, usedAt: null });
+  }
+
+  /** A token still valid (unknown, used and expired ones are null), without using it up. */
+  async findValidOneTimeToken(kind: OneTimeTokenKind, tokenHash: string): Promise<OneTimeToken | null> {
+    return this.dataSource.manager
+      .createQueryBuilder(OneTimeToken, 't')
+      .where('t.token_hash = :tokenHash AND t.kind = :kind AND t.used_at IS NULL AND t.expires_at > now()', { tokenHash, kind })
+      .getOne();
   }
 
   /** Marks a valid token used and returns it; null when unknown, used or expired. */

@@ -34,8 +34,16 @@ const RESET = shell(
 <script>window.submitForm = () => post('/api/auth/reset-password', { token, password: document.getElementById('password').value });</script>`,
 );
 
+const FORGOT = shell(
+  'Forgot your password?',
+  `<form><label for="email">Your email address; a link to set a new password follows</label>
+<input id="email" type="email" autocomplete="email" required>
+<button type="submit">Send me the link</button></form>
+<script>window.submitForm = () => post('/api/auth/forgot-password', { email: document.getElementById('email').value });</script>`,
+);
+
 export function registerAccountPages(fastify: FastifyInstance): void {
-  for (const [path, html] of [['/verify-email', VERIFY], ['/reset-password', RESET]] as const) {
+  for (const [path, html] of [['/verify-email', VERIFY], ['/reset-password', RESET], ['/forgot-password', FORGOT]] as const) {
     fastify.get(path, async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html));
   }
 }

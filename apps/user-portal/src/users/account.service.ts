@@ -4,6 +4,7 @@ import type { AuthUser } from '@statex/auth';
 import { Locale, RoutingKey } from '@statex/contracts';
 import { OutboxService } from '@statex/messaging';
 import { AccountMail } from '../accounts/account-mail';
+import { AfterAnswer } from '../accounts/after-answer';
 import { AccountRepository } from '../accounts/account.repository';
 import { User } from '../accounts/entities';
 import { digest, newSecret } from '../accounts/secrets';
@@ -34,6 +35,7 @@ export class AccountService {
     private readonly outbox: OutboxService,
     private readonly throttle: AuthThrottle,
     private readonly issuer: TokenIssuer,
+    private readonly afterAnswer: AfterAnswer,
     private readonly env: UserPortalEnv,
   ) {}
 
@@ -46,7 +48,7 @@ export class AccountService {
       await this.hasher.spendHash(input.password);
       await this.accounts.transaction(async (m) => {
         if (existing.emailVerifiedAt) {
-          await this.mail.send(m, existing, 'account-exists', { name: existing.name, loginUrl: this.mail.link('login'), resetUrl: this.mail.link('reset-password') });
+          await this.mail.send(m, existing, 'account-exists', { name: existing.name, forgotPasswordUrl: this.mail.link('forgot-password') });
         } else {
           await this.sendVerification(m, existing);
         }
@@ -73,11 +75,14 @@ export class AccountService {
     });
   }
 
+  /** The answer leaves before the address is even looked up: known or not, it takes the same time. */
   async resendVerification(email: string, client: ClientMeta): Promise<void> {
     await this.throttle.hit('resend', client.ip, email);
-    const user = await this.accounts.findUserByEmail(email);
-    if (!user || user.emailVerifiedAt) return;
-    await this.accounts.transaction((m) => this.sendVerification(m, user));
+    this.afterAnswer.run('Resending the verification email', async () => {
+      const user = await this.accounts.findUserByEmail(email);
+      if (!user || user.emailVerifiedAt) return;
+      await this.accounts.transaction((m) => this.sendVerification(m, user));
+    });
   }
 
   async verify(token: string, client: ClientMeta): Promise<void> {
@@ -97,8 +102,13 @@ export class AccountService {
     if (!verified) throw new BadRequestException('The verification link is invalid, already used or expired; ask for a new one (POST /api/auth/resend-verification)');
   }
 
+  /** The answer leaves before the address is even looked up: known or not, it takes the same time. */
   async forgotPassword(email: string, client: ClientMeta): Promise<void> {
     await this.throttle.hit('forgot', client.ip, email);
+    this.afterAnswer.run('Sending the password-reset email', () => this.sendReset(email));
+  }
+
+  private async sendReset(email: string): Promise<void> {
     const user = await this.accounts.findUserByEmail(email);
     if (!user || user.disabledAt) return;
     const token = newSecret();
@@ -114,23 +124,29 @@ export class AccountService {
     });
   }
 
-  /** A reset proves the mailbox: the address counts as verified, and every session ends. */
+  /**
+   * A reset proves the mailbox: the address counts as verified, and every session ends. A new
+   * password that is refused leaves the link usable: the token is used up only with the change.
+   */
   async resetPassword(token: string, password: string, client: ClientMeta): Promise<void> {
     await this.throttle.hit('reset', client.ip);
     checkPassword(password);
-    const used = await this.accounts.transaction(async (m) => {
-      const found = await this.accounts.consumeOneTimeToken(m, 'reset_password', digest(token));
-      return found ? this.accounts.findUser(found.userId, m) : null;
-    });
-    if (!used) throw new BadRequestException('The reset link is invalid, already used or expired; ask for a new one (POST /api/auth/forgot-password)');
-    checkPassword(password, used.email);
+    const invalid = () => new BadRequestException('The reset link is invalid, already used or expired; ask for a new one (POST /api/auth/forgot-password)');
+    const found = await this.accounts.findValidOneTimeToken('reset_password', digest(token));
+    const owner = found ? await this.accounts.findUser(found.userId) : null;
+    if (!owner) throw invalid();
+    checkPassword(password, owner.email);
     const passwordHash = await this.hasher.hash(password);
     await this.accounts.transaction(async (m) => {
+      // Used up here, in the transaction of the change: of two resets with one link, one wins.
+      const used = await this.accounts.consumeOneTimeToken(m, 'reset_password', digest(token));
+      const user = used && used.userId === owner.id ? await this.accounts.lockUser(m, used.userId) : null;
+      if (!user) throw invalid();
       const now = new Date();
-      await this.accounts.updateUser(m, used.id, { passwordHash, passwordChangedAt: now, emailVerifiedAt: used.emailVerifiedAt ?? now });
-      await this.accounts.revokeSessionsOf(m, used.id, 'password_reset');
-      await this.outbox.add(m, RoutingKey.UserPasswordChanged, { userId: used.id, via: 'reset', changedAt: now.toISOString() }, { correlationId: used.id });
-      await this.mail.send(m, used, 'password-changed', { name: used.name, resetUrl: this.mail.link('reset-password') });
+      await this.accounts.updateUser(m, user.id, { passwordHash, passwordChangedAt: now, emailVerifiedAt: user.emailVerifiedAt ?? now });
+      await this.accounts.revokeSessionsOf(m, user.id, 'password_reset');
+      await this.outbox.add(m, RoutingKey.UserPasswordChanged, { userId: user.id, via: 'reset', changedAt: now.toISOString() }, { correlationId: user.id });
+      await this.mail.send(m, user, 'password-changed', { name: user.name, forgotPasswordUrl: this.mail.link('forgot-password') });
     });
   }
 
@@ -147,7 +163,7 @@ export class AccountService {
       await this.accounts.updateUser(m, user.id, { passwordHash, passwordChangedAt: now });
       await this.accounts.revokeSessionsOf(m, user.id, 'password_changed', caller.sessionId);
       await this.outbox.add(m, RoutingKey.UserPasswordChanged, { userId: user.id, via: 'change', changedAt: now.toISOString() }, { correlationId: user.id });
-      await this.mail.send(m, user, 'password-changed', { name: user.name, resetUrl: this.mail.link('reset-password') });
+      await this.mail.send(m, user, 'password-changed', { name: user.name, forgotPasswordUrl: this.mail.link('forgot-password') });
     });
   }
 
@@ -234,7 +250,8 @@ export class AccountService {
         throw new ConflictException('This is the last active admin: make another admin first');
       }
       await this.accounts.deleteUser(m, user.id);
-      await this.outbox.add(m, RoutingKey.UserDeleted, { userId: user.id, by, deletedAt: new Date().toISOString() }, { correlationId: user.id });
+      // The address goes with the event: notification and logging erase what they hold for it.
+      await this.outbox.add(m, RoutingKey.UserDeleted, { userId: user.id, email: user.email, by, deletedAt: new Date().toISOString() }, { correlationId: user.id });
     });
     this.logger.log({ userId: user.id, by, adminId }, 'Account deleted');
   }

@@ -24,9 +24,14 @@ export class UserPasswordChangedEvent {
   @ApiProperty() @IsISO8601() changedAt!: string;
 }
 
-/** `user.deleted`: the account and its personal data are gone; consumers drop what they keep of it. */
+/**
+ * `user.deleted`: the account and its personal data are gone from user-portal; every consumer
+ * erases what it keeps of it (notification: the messages to the address; logging: the events
+ * naming the account or the address). `email` is the address the account had, so they can.
+ */
 export class UserDeletedEvent {
   @ApiProperty({ format: 'uuid' }) @IsUUID() userId!: string;
+  @ApiProperty() @IsEmail() email!: string;
   @ApiProperty({ enum: ['self', 'admin'] }) @IsIn(['self', 'admin']) by!: 'self' | 'admin';
   @ApiPropertyOptional() @IsOptional() @IsString() reason?: string;
   @ApiProperty() @IsISO8601() deletedAt!: string;
