@@ -4,9 +4,8 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
-import { AuthStandIn, BrokerProbe, dropDatabases, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
-import { submissionService } from '../apps/submission/src/submission.app';
-import { SubmissionEnv } from '../apps/submission/src/submission.env';
+import { AuthStandIn, BrokerProbe, dropDatabases, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { APPS, AppName, platformProcesses } from './platform';
 
 const root = join(__dirname, '..');
 const promDir = join(root, 'deploy', 'prometheus');
@@ -99,12 +98,12 @@ describe('deploy/grafana: provisioned data source and dashboards', () => {
   });
 });
 
-describe('a real Prometheus with the rules, scraping a running service: every query parses, the core ones return data', () => {
+describe('a real Prometheus with the rules, scraping the running platform: every query parses, the core ones return data', () => {
   const dir = mkdtempSync(join(tmpdir(), 'statex-prometheus-'));
   const namespace = uniqueNamespace('prom');
   const auth = new AuthStandIn();
-  const probe = new BrokerProbe(namespace);
-  let submission: ServiceUnderTest | undefined;
+  const smtp = new SmtpStandIn();
+  let apps: Record<AppName, ServiceProcess> | undefined;
   let prometheus: ChildProcess | undefined;
   let url: string;
 
@@ -118,12 +117,13 @@ describe('a real Prometheus with the rules, scraping a running service: every qu
 
   beforeAll(async () => {
     await auth.start();
-    await probe.start();
-    submission = await startServiceForTest(submissionService, testEnv(SubmissionEnv, namespace, { ...auth.env, STORAGE_LOCAL_DIR: join(dir, 'attachments') }));
-    await submission.app.listen(0, '127.0.0.1');
-    const servicePort = (submission.app.getHttpServer().address() as AddressInfo).port;
+    await smtp.start();
+    // The seven built apps, as npm start runs them.
+    apps = platformProcesses(namespace, APPS.map((a) => a.app), { ...auth.env, SMTP_PORT: smtp.port, STORAGE_LOCAL_DIR: join(dir, 'attachments') });
+    for (const app of Object.values(apps)) app.start();
+    for (const app of Object.values(apps)) await app.ready(90_000);
     const port = await freePort();
-    // The platform's own rule files, evaluated every second; the service scraped as in prometheus.yml.
+    // The platform's own rule files, evaluated every second; every service scraped as in prometheus.yml.
     writeFileSync(
       join(dir, 'prometheus.yml'),
       [
@@ -133,14 +133,15 @@ describe('a real Prometheus with the rules, scraping a running service: every qu
         'scrape_configs:',
         '  - job_name: statex',
         '    honor_labels: true',
-        `    static_configs: [{ targets: ["127.0.0.1:${servicePort}"], labels: { service: submission } }]`,
+        '    static_configs:',
+        ...APPS.map((a) => `      - { targets: ["127.0.0.1:${a.port}"], labels: { service: ${a.app} } }`),
         '',
       ].join('\n'),
     );
     prometheus = spawn(binary('prometheus'), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
     url = `http://127.0.0.1:${port}`;
     await waitFor(async () => ((await fetch(`${url}/-/ready`).catch(() => undefined))?.status === 200 ? true : undefined), { timeoutMs: 20_000, what: 'Prometheus ready' });
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     if (prometheus && prometheus.exitCode === null) {
@@ -149,13 +150,15 @@ describe('a real Prometheus with the rules, scraping a running service: every qu
         prometheus!.kill('SIGTERM');
       });
     }
-    await submission?.app.close();
+    await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
     await auth.stop();
-    await probe.cleanup(['submission']);
+    await smtp.stop();
+    const probe = await new BrokerProbe(namespace).start();
+    await probe.cleanup(APPS.map((a) => a.app));
     await probe.stop();
     await dropDatabases(`${namespace}_`);
     rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  }, 60_000);
 
   /** Prometheus answers 400 bad_data for an expression that does not parse. */
   const query = async (expr: string) => {
@@ -187,21 +190,41 @@ describe('a real Prometheus with the rules, scraping a running service: every qu
     }
   });
 
-  it('contact forms sent to the service show up in the RED, intake and messaging series', async () => {
-    const submit = (i: number) => submission!.http.post('/api/submissions').send({ name: 'Prometheus Test', email: `prom${i}@example.com`, message: 'Counted by Prometheus.' }).expect(202);
+  it('leads sent through the whole journey show up in the RED, intake, journey, messaging, notification and AI series', async () => {
+    const submit = async (i: number) => {
+      const res = await fetch(`${apps!.submission.url}/api/submissions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Prometheus Test', email: `prom${i}@example.com`, message: 'We need an e-shop with card payments. Counted by Prometheus.' }),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: string }).id;
+    };
     const has = (expr: string, check: (value: number) => boolean = (v) => v > 0) =>
-      waitFor(async () => ((await query(expr)).data.some((s) => check(Number(s.value[1]))) ? true : undefined), { timeoutMs: 30_000, what: `data for ${expr}` });
+      waitFor(async () => ((await query(expr)).data.some((s) => check(Number(s.value[1]))) ? true : undefined), { timeoutMs: 45_000, what: `data for ${expr}` }).catch(async (error: Error) => {
+        const metric = /([a-z_:]+)\{/.exec(expr)?.[1];
+        throw new Error(`${error.message}; the series now: ${JSON.stringify((await query(metric ?? expr)).data.slice(0, 20))}`);
+      });
     // A counter's first sample is where its rate starts: scrape the series once, then grow it.
-    await submit(0);
+    const first = await submit(0);
+    await smtp.waitForMail(first, 30_000);
     await has('http_request_duration_seconds_count{service="submission", route="/api/submissions", method="POST"}');
-    for (let i = 1; i <= 3; i++) await submit(i);
-    await has('up{job="statex", service="submission"}', (v) => v === 1);
+    const ids = await Promise.all([1, 2, 3].map(submit));
+    await waitFor(() => ids.every((id) => smtp.find(id).some((m) => m.subject?.startsWith('Our first look'))), { timeoutMs: 45_000, what: 'the results messages' });
+    for (const app of APPS) await has(`up{job="statex", service="${app.app}"}`, (v) => v === 1);
     await has('service:http_requests:rate5m{service="submission"}');
     await has('service:http_error_ratio:rate5m{service="submission"}', (v) => v === 0);
     await has('intake:requests:rate5m');
     await has('intake:slo_ratio:rate5m', (v) => v === 1);
     await has('sum(increase(statex_messages_published_total{routing_key="request.created"}[1h]))');
+    // Four leads, counted where each effect happened.
+    await has('statex_messages_consumed_total{service="notification", routing_key="request.created"}', (v) => v >= 4);
+    for (const stage of ['acknowledged', 'analyzed', 'answered']) await has(`statex_journey_stage_duration_seconds_count{service="submission", stage="${stage}"}`, (v) => v >= 4);
+    await has('histogram_quantile(0.95, sum by (stage, le) (rate(statex_journey_stage_duration_seconds_bucket[15m])))', (v) => Number.isFinite(v) && v > 0);
+    await has('statex_notification_deliveries_total{channel="email", outcome="sent"}', (v) => v >= 8);
+    await has('sum(statex_ai_step_duration_seconds_count{provider="local"})', (v) => v >= 16);
+    await has('sum(statex_consumer_attached)', (v) => v === APPS.length);
     // And the alerts that read them are quiet.
-    expect((await query('ALERTS{alertname=~"StatexServiceDown|StatexHighErrorRate|StatexIntakeLatencySLO"}')).data).toEqual([]);
-  }, 60_000);
+    expect((await query('ALERTS{alertstate="firing"}')).data.map((s) => s.metric.alertname)).toEqual([]);
+  }, 150_000);
 });

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
-import { Counter, register } from 'prom-client';
+import { Counter, Histogram, register } from 'prom-client';
 import { withLogContext } from '@statex/observability';
 import { AI_STEPS_QUEUE, StepJobData, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
@@ -12,6 +12,15 @@ import { AttachmentText } from './attachment-text';
 const stepsProcessed =
   (register.getSingleMetric('statex_ai_steps_total') as Counter<string> | undefined) ??
   new Counter({ name: 'statex_ai_steps_total', help: 'Analysis steps this worker ran, by step, provider and outcome', labelNames: ['step', 'provider', 'outcome'] });
+
+const stepDuration =
+  (register.getSingleMetric('statex_ai_step_duration_seconds') as Histogram<string> | undefined) ??
+  new Histogram({
+    name: 'statex_ai_step_duration_seconds',
+    help: 'Analysis step durations on this worker, by step and the provider that answered',
+    labelNames: ['step', 'provider'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  });
 
 /**
  * Takes analysis steps from the shared BullMQ queue. Any number of ai-worker processes can
@@ -47,7 +56,8 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
     const { step, locale, name } = job.data;
     // The timeout covers the whole step: reading the attachments as well as the analysis. The
     // configured provider gets the step's time but a reserve, in which local answers instead.
-    const deadline = Date.now() + this.env.AI_STEP_TIMEOUT_MS;
+    const startedAt = Date.now();
+    const deadline = startedAt + this.env.AI_STEP_TIMEOUT_MS;
     const reserve = Math.min(Math.max(this.env.AI_STEP_TIMEOUT_MS * 0.2, 100), 5000);
     const work = async () => {
       await job.updateProgress(10);
@@ -65,6 +75,7 @@ export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> impl
       const result: StepResult = await within(work(), this.env.AI_STEP_TIMEOUT_MS, `step ${step} timed out after ${this.env.AI_STEP_TIMEOUT_MS} ms`);
       await job.updateProgress(100);
       stepsProcessed.inc({ step, provider: result.provider, outcome: 'completed' });
+      stepDuration.observe({ step, provider: result.provider }, (Date.now() - startedAt) / 1000);
       return { ...result, worker: String(process.pid) };
     } catch (error) {
       stepsProcessed.inc({ step, provider: this.analysis.primary.name, outcome: 'failed' });

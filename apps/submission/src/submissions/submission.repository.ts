@@ -84,6 +84,11 @@ export class SubmissionRepository {
     return manager.findOne(Submission, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /** Whether the lead's timeline already shows `status` (a timed stage is measured the first time only). */
+  async hasReached(manager: EntityManager, submissionId: string, status: string): Promise<boolean> {
+    return (await manager.count(SubmissionStatusChange, { where: { submissionId, status: status as SubmissionStatusChange['status'] } })) > 0;
+  }
+
   async addStatusChange(
     manager: EntityManager,
     change: { submissionId: string; status: SubmissionStatus; at: Date; note: string | null },

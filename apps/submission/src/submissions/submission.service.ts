@@ -16,6 +16,7 @@ import type { UploadedFile } from '../attachments/multipart-form.reader';
 import { SubmissionEnv } from '../submission.env';
 import { Submission, SubmissionAttachment } from './entities';
 import { FormRateLimits } from './form-rate-limits';
+import { journeyStageDuration, TIMED_STAGES } from './journey.metrics';
 import { DEFAULT_PAGE_SIZE, ListSubmissionsQuery } from './list-submissions.query';
 import { listEmailFilter, seesLeadInFull } from './submission.access';
 import { toFullView, toStatusView, toSummary } from './submission.presenter';
@@ -184,6 +185,7 @@ export class SubmissionService {
     note: string | null,
     changes: Partial<Pick<Submission, 'analysis'>> = {},
   ): Promise<void> {
+    let reached: { stage: string; seconds: number } | undefined;
     const applied = await this.inbox.once(CONSUMER, ctx, async (manager) => {
       const submission = await this.repository.lockSubmission(manager, submissionId);
       if (!submission) {
@@ -195,8 +197,13 @@ export class SubmissionService {
       const runOf = (analysis: Record<string, unknown> | null | undefined) => (typeof analysis?.run === 'number' ? analysis.run : 1);
       const { analysis, ...rest } = changes;
       const keep = analysis && submission.analysis && runOf(submission.analysis) > runOf(analysis) ? rest : changes;
+      // Acknowledged and analysing race, so a stage can be reached without the status moving to it.
+      const timed = (TIMED_STAGES as readonly string[]).includes(status) && !(await this.repository.hasReached(manager, submissionId, status));
       await this.repository.addStatusChange(manager, { submissionId, status, at, note }, forward, keep);
+      if (timed) reached = { stage: status, seconds: Math.max(0, (at.getTime() - submission.createdAt.getTime()) / 1000) };
     });
+    // Observed once committed: a rolled-back change measures nothing.
+    if (reached) journeyStageDuration.observe({ stage: reached.stage }, reached.seconds);
     if (!applied) this.logger.log(`Duplicate ${ctx.routingKey} ${ctx.messageId} ignored`);
   }
 }
