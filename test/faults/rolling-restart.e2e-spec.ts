@@ -18,7 +18,7 @@ describe('faults: a rolling restart of all seven services during load', () => {
     await platform.stop();
   }, 120_000);
 
-  it('loses nothing, duplicates nothing, and interrupts no send', async () => {
+  it('loses nothing, duplicates nothing, interrupts no send and redelivers nothing', async () => {
     const restarting = (async () => {
       await sleep(1000);
       for (const app of ALL_APPS) {
@@ -38,6 +38,14 @@ describe('faults: a rolling restart of all seven services during load', () => {
     // A graceful stop sends nothing twice: no send is interrupted.
     const interrupted = await queryDatabase<{ n: number }>(`${platform.namespace}_notification`, "SELECT count(*)::int AS n FROM notification_attempts WHERE error LIKE 'interrupted:%'");
     expect(interrupted).toEqual([{ n: 0 }]);
+    // Nothing was cut off mid-handling: no service received a delivery the broker had to hand out again.
+    const redelivered = await Promise.all(
+      ALL_APPS.map(async (app) => {
+        const text = await (await fetch(`${platform.apps[app].url}/metrics`)).text();
+        return [...text.matchAll(/^statex_messages_redelivered_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      }),
+    );
+    expect(Object.fromEntries(ALL_APPS.map((app, i) => [app, redelivered[i]]))).toEqual(Object.fromEntries(ALL_APPS.map((app) => [app, 0])));
     expectClean(ledger);
   }, 900_000);
 });

@@ -42,6 +42,14 @@ describe('faults: SIGKILL of each consuming service in turn mid-burst', () => {
     // Only emails may repeat, only for a send on record as interrupted, and never a workflow.
     const beyondWindow: Ledger['duplicated'] = ledger.duplicated.filter((d) => d.workflows > 1 || !inWindow.has(d.id));
     expectClean({ ...ledger, duplicated: beyondWindow });
+    // Killed holding deliveries: the broker handed them out again, and the restarted services counted them.
+    const redelivered = await Promise.all(
+      VICTIMS.map(async (app) => {
+        const text = await (await fetch(`${platform.apps[app].url}/metrics`)).text();
+        return [...text.matchAll(/^statex_messages_redelivered_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      }),
+    );
+    expect(redelivered.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     console.log(`  within the crash window: ${ledger.duplicated.length - beyondWindow.length} lead(s) emailed twice, each on record as interrupted`);
   }, 600_000);
 });

@@ -11,6 +11,7 @@ export const messagingMetrics = {
   consumed: counter('statex_messages_consumed_total', 'Messages handled successfully and acknowledged', ['routing_key']),
   retried: counter('statex_messages_retried_total', 'Messages sent to a retry queue after their handler threw', ['routing_key']),
   deadLettered: counter('statex_messages_dead_lettered_total', 'Messages parked in the dead-letter queue', ['routing_key', 'reason']),
+  redelivered: counter('statex_messages_redelivered_total', 'Deliveries the broker marked redelivered (a consumer went away holding them unacknowledged)', ['routing_key']),
   settleFailed: counter('statex_messages_settle_failed_total', 'Retry or park copies the broker refused or returned; the original stays unacknowledged', ['routing_key']),
 };
 

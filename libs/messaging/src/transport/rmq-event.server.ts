@@ -247,6 +247,7 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
     const headers = msg.properties.headers ?? {};
     const routingKey: string = msg.properties.type || msg.fields.routingKey;
     const attempt = Number(headers[Header.Attempt] ?? 1) || 1;
+    if (msg.fields.redelivered) messagingMetrics.redelivered.inc({ routing_key: routingKey });
     const meta: EventMeta = {
       messageId: msg.properties.messageId ?? `${routingKey}:${msg.fields.deliveryTag}`,
       routingKey,
