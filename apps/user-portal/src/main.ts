@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { runService } from '@statex/runtime';
 import { userPortalService } from './user-portal.app';

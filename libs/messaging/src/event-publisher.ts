@@ -4,6 +4,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { UnroutableMessageError } from './errors';
 import { OutgoingMessage, publishOptions } from './message-headers';
 import { messagingMetrics } from './metrics';
+import { publishSpan } from './trace-context';
 import { assertReplayExchange, parseReplayRequest, replayExchangeOf, ReplayRequest } from './replay';
 import { assertEventExchange, Topology, topologyFor } from './topology';
 
@@ -67,9 +68,11 @@ export class EventPublisher {
     if (!this.channel) this.connect();
     const options = publishOptions(message, this.options.source);
     const body = Buffer.from(JSON.stringify(message.payload));
-    await this.channel!.publish(this.topology.exchange, message.routingKey, body, options);
-    // basic.return arrives before the confirm, so a returned message is known by now.
-    if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(message.routingKey);
+    await publishSpan(this.topology.exchange, message.routingKey, options.messageId, options.headers!, async () => {
+      await this.channel!.publish(this.topology.exchange, message.routingKey, body, options);
+      // basic.return arrives before the confirm, so a returned message is known by now.
+      if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(message.routingKey);
+    });
     messagingMetrics.published.inc({ routing_key: message.routingKey });
     return options.messageId;
   }
@@ -107,8 +110,10 @@ export class EventPublisher {
   async sendToQueue(queue: string, message: OutgoingMessage): Promise<void> {
     if (!this.channel) this.connect();
     const options = publishOptions(message, this.options.source);
-    await this.channel!.sendToQueue(queue, Buffer.from(JSON.stringify(message.payload)), { ...options, mandatory: true });
-    if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(message.routingKey);
+    await publishSpan(queue, message.routingKey, options.messageId, options.headers!, async () => {
+      await this.channel!.sendToQueue(queue, Buffer.from(JSON.stringify(message.payload)), { ...options, mandatory: true });
+      if (this.returned.delete(options.messageId)) throw new UnroutableMessageError(message.routingKey);
+    });
   }
 
   async close(): Promise<void> {

@@ -29,6 +29,19 @@ export class CreateMessagingTables1764115200000 implements MigrationInterface {
   }
 }
 
+/** The trace context of the transaction that wrote an outbox row, so its event continues the trace. */
+export class OutboxTraceContext1765000000000 implements MigrationInterface {
+  name = 'OutboxTraceContext1765000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS trace_context jsonb`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox_messages DROP COLUMN IF EXISTS trace_context`);
+  }
+}
+
 /** Outbox rows that kept failing are set aside rather than retried ahead of the rest forever. */
 export class OutboxSetAside1764300000000 implements MigrationInterface {
   name = 'OutboxSetAside1764300000000';

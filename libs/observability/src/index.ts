@@ -5,3 +5,4 @@ export * from './swagger';
 export * from './log-shipping/log-shipper';
 export * from './log-shipping/log-shipping.config';
 export { logShippingAvailable } from './log-shipping/log-shipping.stream';
+export * from './spans';

@@ -1,3 +1,5 @@
+import { BullMQOtel } from 'bullmq-otel';
+import { tracingEnabled } from '@statex/observability/tracing';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
@@ -43,7 +45,12 @@ class RedisLifecycle implements OnApplicationShutdown {
 export const bullMqRoot = () =>
   BullModule.forRootAsync({
     inject: [BaseEnv],
-    useFactory: (env: BaseEnv) => ({ connection: { url: env.REDIS_URL, maxRetriesPerRequest: null }, prefix: env.BULLMQ_PREFIX }),
+    useFactory: (env: BaseEnv) => ({
+      connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+      prefix: env.BULLMQ_PREFIX,
+      // A job continues the trace that queued it (bullmq-otel: the context travels in the job's options).
+      ...(tracingEnabled() ? { telemetry: new BullMQOtel('statex') } : {}),
+    }),
   });
 
 /** One shared ioredis client (caches, throttling) with its readiness check, and BullMQ's connection settings. */

@@ -24,6 +24,8 @@ export class Workflow {
   @Column({ type: 'text', nullable: true }) reason!: string | null;
   @Column({ name: 'started_at', type: 'timestamptz' }) startedAt!: Date;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  /** W3C trace context it was started in (null while tracing is off): its steps and end continue that trace. */
+  @Column({ name: 'trace_context', type: 'jsonb', nullable: true }) traceContext!: Record<string, string> | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ANALYSIS_STEPS, AnalysisStep, RequestCreatedEvent, RoutingKey, StepOutputs, StepResult } from '@statex/contracts';
-import { EventContext, InboxService, OutboxService } from '@statex/messaging';
+import { activeTraceHeaders, EventContext, InboxService, OutboxService, withTraceHeaders } from '@statex/messaging';
 import { withLogContext } from '@statex/observability';
 import { AiOrchestratorEnv } from '../ai-orchestrator.env';
 import { StepStatus, Workflow, WorkflowInput, WorkflowStepRecord } from './entities';
@@ -72,7 +72,9 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async start(submissionId: string, run: number, input: WorkflowInput, guard?: (manager: EntityManager) => Promise<boolean>): Promise<Workflow | null> {
-    const workflow = Object.assign(new Workflow(), { id: randomUUID(), submissionId, run, status: 'running' as const, input, result: null, reason: null, startedAt: new Date(), finishedAt: null });
+    const trace = activeTraceHeaders();
+    const traceContext = Object.keys(trace).length > 0 ? trace : null;
+    const workflow = Object.assign(new Workflow(), { id: randomUUID(), submissionId, run, status: 'running' as const, input, result: null, reason: null, startedAt: new Date(), finishedAt: null, traceContext });
     const created = await this.workflows.transaction(async (manager) => {
       if (guard && !(await guard(manager))) return false;
       if (!(await this.workflows.insert(manager, workflow))) return false;
@@ -109,7 +111,8 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     for (const workflow of await this.workflows.running()) {
       if (this.stopped) return;
       try {
-        await withLogContext({ correlationId: workflow.submissionId, workflowId: workflow.id }, () => this.reconcileOne(workflow));
+        // In the trace the workflow started in: its end (ai.analysis.completed or failed) continues the lead's trace.
+        await withTraceHeaders(workflow.traceContext, () => withLogContext({ correlationId: workflow.submissionId, workflowId: workflow.id }, () => this.reconcileOne(workflow)));
       } catch (error) {
         // One workflow's trouble must not hold up the others, nor keep its own timeout from ending it.
         this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, Transporter } from 'nodemailer';
+import { clientSpan } from '@statex/observability';
 import { NotificationEnv } from '../notification.env';
 import { ChannelSender, Delivery, DeliveryError } from './channel.types';
 
@@ -31,7 +32,7 @@ export class EmailChannel implements ChannelSender, OnApplicationShutdown {
 
   async send(delivery: Delivery): Promise<string> {
     try {
-      const info = await this.transport.sendMail({
+      const info = await clientSpan('smtp send', { 'server.address': this.env.SMTP_HOST, 'server.port': this.env.SMTP_PORT, 'statex.notification_id': delivery.notificationId }, () => this.transport.sendMail({
         from: this.env.SMTP_FROM,
         to: delivery.recipient,
         subject: delivery.message.subject ?? '',
@@ -40,7 +41,7 @@ export class EmailChannel implements ChannelSender, OnApplicationShutdown {
         // The same logical message keeps one Message-ID across retries.
         messageId: `<${delivery.notificationId}@statex>`,
         headers: { 'X-StateX-Notification-Id': delivery.notificationId },
-      });
+      }));
       return info.messageId;
     } catch (error) {
       const responseCode = (error as { responseCode?: number }).responseCode;

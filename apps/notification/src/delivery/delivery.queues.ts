@@ -100,6 +100,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
       const worker: Worker<DeliveryJob> = new Worker<DeliveryJob>(queue.name, deliver, {
         connection: queue.opts.connection,
         prefix: queue.opts.prefix,
+        telemetry: queue.opts.telemetry,
         concurrency: concurrency[channel],
         limiter: { max: rates[channel], duration: 1000 },
         lockDuration: this.env.NOTIFICATION_STALLED_AFTER_MS,

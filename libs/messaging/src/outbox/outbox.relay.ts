@@ -5,6 +5,7 @@ import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/Postgres
 import { EventPublisher } from '../event-publisher';
 import { outboxMetrics } from '../metrics';
 import type { ReplayRequest } from '../replay';
+import { withTraceHeaders } from '../trace-context';
 import { topicMatches } from '../topology';
 import { OUTBOX_NOTIFY_CHANNEL } from './outbox.service';
 
@@ -32,6 +33,7 @@ interface PendingRow {
   payload: unknown;
   correlation_id: string | null;
   created_at: Date;
+  trace_context: Record<string, string> | null;
 }
 
 /**
@@ -93,20 +95,23 @@ export class OutboxRelay {
     const maxAttempts = this.options.maxAttempts ?? 20;
     const outcome = await this.dataSource.transaction(async (manager) => {
       const rows: PendingRow[] = await manager.query(
-        `SELECT id, routing_key, payload, correlation_id, created_at FROM outbox_messages
+        `SELECT id, routing_key, payload, correlation_id, created_at, trace_context FROM outbox_messages
          WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
       if (rows.length === 0) return { published: 0, failed: [] as { id: string; reason: string }[] };
       const results = await Promise.allSettled(
         rows.map((row) =>
-          this.publisher.publish({
-            routingKey: row.routing_key,
-            payload: row.payload,
-            messageId: row.id,
-            correlationId: row.correlation_id ?? undefined,
-            timestamp: row.created_at,
-          }),
+          // Published in the trace of the transaction that wrote it: the journey stays one trace.
+          withTraceHeaders(row.trace_context, () =>
+            this.publisher.publish({
+              routingKey: row.routing_key,
+              payload: row.payload,
+              messageId: row.id,
+              correlationId: row.correlation_id ?? undefined,
+              timestamp: row.created_at,
+            }),
+          ),
         ),
       );
       const published = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.id);
@@ -150,7 +155,7 @@ export class OutboxRelay {
     let after: { created_at_text: string; id: string } | undefined;
     for (;;) {
       const rows: Array<PendingRow & { created_at_text: string }> = await this.dataSource.query(
-        `SELECT id, routing_key, payload, correlation_id, created_at, created_at::text AS created_at_text FROM outbox_messages
+        `SELECT id, routing_key, payload, correlation_id, created_at, trace_context, created_at::text AS created_at_text FROM outbox_messages
          WHERE published_at IS NOT NULL AND ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid))
          ORDER BY created_at, id LIMIT 500`,
         [after?.created_at_text ?? null, after?.id ?? null],
@@ -158,7 +163,9 @@ export class OutboxRelay {
       if (rows.length === 0) break;
       for (const row of rows) {
         if (!request.bindings.some((pattern) => topicMatches(pattern, row.routing_key))) continue;
-        await this.publisher.sendToQueue(request.queue, { routingKey: row.routing_key, payload: row.payload, messageId: row.id, correlationId: row.correlation_id ?? undefined, timestamp: row.created_at });
+        await withTraceHeaders(row.trace_context, () =>
+          this.publisher.sendToQueue(request.queue, { routingKey: row.routing_key, payload: row.payload, messageId: row.id, correlationId: row.correlation_id ?? undefined, timestamp: row.created_at }),
+        );
         sent += 1;
       }
       after = rows[rows.length - 1];

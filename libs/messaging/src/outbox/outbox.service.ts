@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { EventPayload, RoutingKey } from '@statex/contracts';
+import { activeTraceHeaders } from '../trace-context';
 import { OutboxMessage } from './outbox-message.entity';
+
+function traceOf(): Record<string, string> | null {
+  const headers = activeTraceHeaders();
+  return Object.keys(headers).length > 0 ? headers : null;
+}
 
 /** The LISTEN/NOTIFY channel that wakes the relay when a transaction commits an event. */
 export const OUTBOX_NOTIFY_CHANNEL = 'statex_outbox';
@@ -28,6 +34,7 @@ export class OutboxService {
       routingKey,
       payload: payload as object,
       correlationId: options.correlationId ?? null,
+      traceContext: traceOf(),
     });
     await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_NOTIFY_CHANNEL, routingKey]);
     return id;

@@ -9,6 +9,7 @@ import { PermanentMessageError } from '../errors';
 import { Header } from '../message-headers';
 import { ConsumerGauges, consumerMetrics, consumers, messagingMetrics } from '../metrics';
 import { requestReplay } from '../replay';
+import { processSpan } from '../trace-context';
 import { assertServiceQueues, describeTopologyDrift, Topology, topicMatches, topologyFor } from '../topology';
 import { EventContext, EventMeta } from './event-context';
 
@@ -256,7 +257,9 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
       attempt,
       maxAttempts: this.maxAttempts,
     };
-    const run = this.config.runInContext ?? (<T>(_m: EventMeta, work: () => Promise<T>) => work());
+    const inContext = this.config.runInContext ?? (<T>(_m: EventMeta, work: () => Promise<T>) => work());
+    // Handled in a consumer span, a child of the publisher's (the trace context in the headers).
+    const run = <T>(m: EventMeta, work: () => Promise<T>) => processSpan(this.topology.queue, routingKey, m.messageId, headers, attempt, () => inContext(m, work));
     return run(meta, async () => {
       try {
         const handler = this.findHandler(routingKey);
