@@ -25,3 +25,4 @@ export * from './parked/parked-messages';
 export * from './parked/parked-messages.controller';
 export * from './replay';
 export * from './trace-context';
+export * from './namespace-cleanup';

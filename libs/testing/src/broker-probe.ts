@@ -1,6 +1,5 @@
 import amqp, { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
-import { EVENT_CONSUMERS } from '@statex/contracts';
-import { publishOptions, replayExchangeOf, topologyFor } from '@statex/messaging';
+import { deleteNamespace, publishOptions, topologyFor } from '@statex/messaging';
 import { waitFor } from './wait-for';
 
 export interface SeenMessage {
@@ -93,18 +92,7 @@ export class BrokerProbe {
 
   /** Deletes every queue and exchange of the namespace's services (all the registry's: every service declares them). */
   async cleanup(services: string[], retryDelaysMs: number[] = [200, 400, 800]): Promise<void> {
-    for (const service of new Set([...services, ...Object.keys(EVENT_CONSUMERS)])) {
-      const t = topologyFor(this.namespace, service);
-      for (const queue of [t.queue, t.deadLetterQueue, ...retryDelaysMs.map((d) => t.retryQueue(d))]) await this.deleteQueue(queue);
-    }
-    const t = topologyFor(this.namespace, 'probe');
-    await this.deleteQueue(t.unroutedQueue);
-    const ch = await this.connection!.createChannel();
-    ch.on('error', () => undefined);
-    await ch.deleteExchange(t.exchange).catch(() => undefined);
-    await ch.deleteExchange(t.alternateExchange).catch(() => undefined);
-    await ch.deleteExchange(replayExchangeOf(this.namespace)).catch(() => undefined);
-    await ch.close().catch(() => undefined);
+    await deleteNamespace(this.url, this.namespace, retryDelaysMs, services);
   }
 
   async stop(): Promise<void> {
