@@ -49,6 +49,12 @@ export function loggerModule(service: string, level: string): DynamicModule {
     genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? correlationIdOf(req),
     customProps: (req) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
     autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+    // One short line per request: what an access log needs, not every header (the cost of a line
+    // grows with it, and headers are where credentials travel).
+    serializers: {
+      req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    },
     redact: LOG_REDACT_PATHS,
   };
   return LoggerModule.forRoot({

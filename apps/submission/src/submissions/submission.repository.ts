@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { outboxInsertCtes, type OutboxRow } from '@statex/messaging';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { SubmissionStatus } from '@statex/contracts';
 import { IdempotencyKey, Submission, SubmissionAttachment, SubmissionStatusChange } from './entities';
@@ -68,6 +69,37 @@ export class SubmissionRepository {
     await manager.insert(Submission, submission as QueryDeepPartialEntity<Submission>);
     if (attachments.length > 0) await manager.insert(SubmissionAttachment, attachments);
     await manager.insert(SubmissionStatusChange, { submissionId: submission.id, status: submission.status, at: submission.createdAt, note: null });
+  }
+
+  /**
+   * The submission, its attachments, its first timeline entry and its event, in one statement:
+   * atomic like a transaction, in one round trip instead of six (BEGIN, three inserts, the relay's
+   * notification, COMMIT). The hot path of the contact form.
+   */
+  async insertAccepted(submission: Submission, attachments: SubmissionAttachment[], event: OutboxRow): Promise<void> {
+    const params: unknown[] = [];
+    const p = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const s = submission;
+    const attachmentRows = JSON.stringify(
+      attachments.map((a) => ({ id: a.id, submission_id: a.submissionId, file_name: a.fileName, content_type: a.contentType, size: a.size, sha256: a.sha256, storage_key: a.storageKey, created_at: a.createdAt })),
+    );
+    const ctes = [
+      `submission_row AS (INSERT INTO submissions (id, name, email, phone, company, message, contact_channel, telegram_chat_id, linkedin_url, locale, analysis, status, created_at, updated_at) ` +
+        `VALUES (${p(s.id)}, ${p(s.name)}, ${p(s.email)}, ${p(s.phone)}, ${p(s.company)}, ${p(s.message)}, ${p(s.contactChannel)}, ${p(s.telegramChatId)}, ${p(s.linkedinUrl)}, ${p(s.locale)}, NULL, ${p(s.status)}, ${p(s.createdAt)}, ${p(s.updatedAt)}))`,
+      `timeline_row AS (INSERT INTO submission_status_changes (submission_id, status, at, note) VALUES (${p(s.id)}, ${p(s.status)}, ${p(s.createdAt)}, NULL))`,
+      ...(attachments.length > 0
+        ? [
+            `attachment_rows AS (INSERT INTO submission_attachments (id, submission_id, file_name, content_type, size, sha256, storage_key, created_at) ` +
+              `SELECT a.id, a.submission_id, a.file_name, a.content_type, a.size, a.sha256, a.storage_key, a.created_at FROM jsonb_to_recordset(${p(attachmentRows)}::jsonb) ` +
+              `AS a(id uuid, submission_id uuid, file_name text, content_type text, size bigint, sha256 text, storage_key text, created_at timestamptz))`,
+          ]
+        : []),
+      outboxInsertCtes(event, p),
+    ];
+    await this.dataSource.query(`WITH ${ctes.join(', ')} SELECT count(*) FROM outbox_notified`, params);
   }
 
   /** False when another request already claimed the key (it commits first, this one rolls back). */

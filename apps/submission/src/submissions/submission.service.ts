@@ -3,6 +3,7 @@ import { Injectable, Logger, NotFoundException, UnprocessableEntityException } f
 import type { AuthUser } from '@statex/auth';
 import {
   CreateSubmissionDto,
+  EventPayload,
   RoutingKey,
   SubmissionAcceptedDto,
   SubmissionPageDto,
@@ -103,34 +104,33 @@ export class SubmissionService {
 
     // Files first: the row that points at them is only committed once they are stored.
     await Promise.all(attachments.map((a, i) => this.storage.putFile(a.storageKey, files[i].path, a.contentType)));
+    const event: EventPayload<typeof RoutingKey.RequestCreated> = {
+      submissionId: id,
+      name: submission.name,
+      email: submission.email,
+      phone: submission.phone ?? undefined,
+      company: submission.company ?? undefined,
+      message: submission.message,
+      contactChannel: submission.contactChannel,
+      telegramChatId: submission.telegramChatId ?? undefined,
+      linkedinUrl: submission.linkedinUrl ?? undefined,
+      locale: submission.locale,
+      attachments: attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size })),
+      statusUrl: body.statusUrl,
+      createdAt: now.toISOString(),
+    };
     try {
-      await this.repository.transaction(async (manager) => {
-        await this.repository.insert(manager, submission, attachments);
-        if (idempotencyKey) {
+      if (!idempotencyKey) {
+        // The common case: one statement, one round trip.
+        await this.repository.insertAccepted(submission, attachments, this.outbox.row(RoutingKey.RequestCreated, event, { correlationId: id }));
+      } else {
+        await this.repository.transaction(async (manager) => {
+          await this.repository.insert(manager, submission, attachments);
           const claimed = await this.repository.claimIdempotencyKey(manager, { key: idempotencyKey, requestHash, submissionId: id, response: { ...body } });
           if (!claimed) throw new IdempotencyRace();
-        }
-        await this.outbox.add(
-          manager,
-          RoutingKey.RequestCreated,
-          {
-            submissionId: id,
-            name: submission.name,
-            email: submission.email,
-            phone: submission.phone ?? undefined,
-            company: submission.company ?? undefined,
-            message: submission.message,
-            contactChannel: submission.contactChannel,
-            telegramChatId: submission.telegramChatId ?? undefined,
-            linkedinUrl: submission.linkedinUrl ?? undefined,
-            locale: submission.locale,
-            attachments: attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType, size: a.size })),
-            statusUrl: body.statusUrl,
-            createdAt: now.toISOString(),
-          },
-          { correlationId: id },
-        );
-      });
+          await this.outbox.add(manager, RoutingKey.RequestCreated, event, { correlationId: id });
+        });
+      }
     } catch (error) {
       await Promise.all(attachments.map((a) => this.storage.delete(a.storageKey).catch(() => undefined)));
       if (error instanceof IdempotencyRace && idempotencyKey) {

@@ -13,8 +13,36 @@ function traceOf(): Record<string, string> | null {
 /** The LISTEN/NOTIFY channel that wakes the relay when a transaction commits an event. */
 export const OUTBOX_NOTIFY_CHANNEL = 'statex_outbox';
 
+/** An outbox row, for a caller that writes its state change and its event in one SQL statement. */
+export interface OutboxRow {
+  id: string;
+  routingKey: string;
+  payload: unknown;
+  correlationId: string | null;
+  traceContext: Record<string, string> | null;
+}
+
+/**
+ * The common table expressions that insert `row` into the outbox and wake the relay, for one
+ * statement (`WITH …, <these>, … SELECT … FROM outbox_notified`): a single round trip where a
+ * transaction would take four or more. `param` adds a value and returns its placeholder. The
+ * statement must read `outbox_notified`, or PostgreSQL skips the notification.
+ */
+export function outboxInsertCtes(row: OutboxRow, param: (value: unknown) => string): string {
+  return (
+    `outbox_row AS (INSERT INTO outbox_messages (id, routing_key, payload, correlation_id, trace_context) ` +
+    `VALUES (${param(row.id)}, ${param(row.routingKey)}, ${param(JSON.stringify(row.payload))}::jsonb, ${param(row.correlationId)}, ${param(row.traceContext ? JSON.stringify(row.traceContext) : null)}::jsonb) RETURNING routing_key), ` +
+    `outbox_notified AS (SELECT pg_notify('${OUTBOX_NOTIFY_CHANNEL}', routing_key) FROM outbox_row)`
+  );
+}
+
 @Injectable()
 export class OutboxService {
+  /** The row for an event that the caller writes itself, in one statement with its state change (outboxInsertCtes). */
+  row<K extends RoutingKey>(routingKey: K, payload: EventPayload<K>, options: { correlationId?: string } = {}): OutboxRow {
+    return { id: randomUUID(), routingKey, payload, correlationId: options.correlationId ?? null, traceContext: traceOf() };
+  }
+
   /**
    * Records an event in the caller's transaction. It is published by the relay after
    * the transaction commits, and never if it rolls back.
