@@ -9,6 +9,20 @@ import { logDestination } from './log-shipping/log-shipping.stream';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
+const REQUEST_LOG_FIELDS = Symbol('statex.requestLogFields');
+const REQUEST_LOG_MESSAGE = Symbol('statex.requestLogMessage');
+type AnnotatedRequest = IncomingMessage & { [REQUEST_LOG_FIELDS]?: Record<string, unknown>; [REQUEST_LOG_MESSAGE]?: string };
+
+/**
+ * Fields for the request's own log line (written when the response is sent), so a route can say
+ * what it did there instead of writing a second line: one line per request is the cheap way.
+ */
+export function addRequestLogFields(req: IncomingMessage, fields: Record<string, unknown>, message?: string): void {
+  const r = req as AnnotatedRequest;
+  r[REQUEST_LOG_FIELDS] = { ...r[REQUEST_LOG_FIELDS], ...fields };
+  if (message) r[REQUEST_LOG_MESSAGE] = message;
+}
+
 /** The caller's X-Correlation-Id (or X-Request-Id) when well-formed, else a new UUID. */
 export function correlationIdOf(req: IncomingMessage): string {
   const header = req.headers[CORRELATION_HEADER] ?? req.headers['x-request-id'];
@@ -48,6 +62,11 @@ export function loggerModule(service: string, level: string): DynamicModule {
     // Fastify has already set req.id to the correlation id (runtime's genReqId).
     genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? correlationIdOf(req),
     customProps: (req) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
+    customSuccessObject: (req, _res, value) => {
+      const fields = (req as AnnotatedRequest)[REQUEST_LOG_FIELDS];
+      return fields ? { ...value, ...fields } : value;
+    },
+    customSuccessMessage: (req) => (req as AnnotatedRequest)[REQUEST_LOG_MESSAGE] ?? 'request completed',
     autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
     // One short line per request: what an access log needs, not every header (the cost of a line
     // grows with it, and headers are where credentials travel).

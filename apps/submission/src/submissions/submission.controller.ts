@@ -20,6 +20,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser, Public, Roles } from '@statex/auth';
 import { CreateSubmissionDto, SubmissionAcceptedDto, SubmissionPageDto, SubmissionStatusViewDto, SubmissionViewDto } from '@statex/contracts';
+import { addRequestLogFields } from '@statex/observability';
 import { validateInput } from '@statex/runtime';
 import { MultipartFormReader, UploadedFile } from '../attachments/multipart-form.reader';
 import { FormRateLimits } from './form-rate-limits';
@@ -79,6 +80,8 @@ export class SubmissionController {
     try {
       const input = await validateInput(CreateSubmissionDto, fields ?? {});
       const accepted = await this.submissions.create(input, files, idempotencyKey);
+      // On the request's own log line (one line per form): the lead's id puts it on the lead's timeline.
+      addRequestLogFields(request.raw, { submissionId: accepted.body.id, attachments: files.length, replayed: accepted.replayed }, 'Submission received');
       if (accepted.replayed) void reply.header('idempotent-replayed', 'true');
       return accepted.body;
     } finally {

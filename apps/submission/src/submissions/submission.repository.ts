@@ -99,7 +99,10 @@ export class SubmissionRepository {
         : []),
       outboxInsertCtes(event, p),
     ];
-    await this.dataSource.query(`WITH ${ctes.join(', ')} SELECT count(*) FROM outbox_notified`, params);
+    // Straight on the driver's pool (one statement needs no query runner), as a prepared statement:
+    // each connection parses and plans it once, then only its values travel.
+    const pool = (this.dataSource.driver as unknown as { master: { query(config: { name: string; text: string; values: unknown[] }): Promise<unknown> } }).master;
+    await pool.query({ name: `statex-submission-accepted-${attachments.length > 0 ? 'with' : 'without'}-attachments`, text: `WITH ${ctes.join(', ')} SELECT count(*) FROM outbox_notified`, values: params });
   }
 
   /** False when another request already claimed the key (it commits first, this one rolls back). */

@@ -62,7 +62,8 @@ export class SubmissionService {
    * email address's rate limit).
    */
   async create(input: CreateSubmissionDto, files: UploadedFile[], idempotencyKey?: string): Promise<Accepted> {
-    const requestHash = fingerprint(input, files);
+    // Only a request with an Idempotency-Key is compared with an earlier one.
+    const requestHash = idempotencyKey ? fingerprint(input, files) : '';
     if (idempotencyKey) {
       const replay = await this.replay(idempotencyKey, requestHash);
       if (replay) return replay;
@@ -139,7 +140,6 @@ export class SubmissionService {
       }
       throw error;
     }
-    this.logger.log({ submissionId: id, attachments: attachments.length }, 'Submission received');
     return { body, replayed: false };
   }
 

@@ -26,6 +26,8 @@ export interface OutboxRelayOptions {
 }
 
 const HOUR_MS = 3_600_000;
+/** How long the relay waits after a notification before it wakes: events committed meanwhile join the batch. */
+const WAKE_COALESCE_MS = 5;
 
 interface PendingRow {
   id: string;
@@ -230,8 +232,16 @@ export class OutboxRelay {
   private async listen(): Promise<void> {
     const o = this.dataSource.options as PostgresConnectionOptions;
     const client = new Client({ host: o.host, port: o.port, user: o.username, password: o.password as string | undefined, database: o.database });
+    // Woken a moment after the first notification, so a burst of commits is published as one batch
+    // (one transaction) rather than one transaction per event.
+    let waking = false;
     client.on('notification', () => {
-      if (this.failures === 0) this.wake?.();
+      if (this.failures !== 0 || waking) return;
+      waking = true;
+      setTimeout(() => {
+        waking = false;
+        this.wake?.();
+      }, WAKE_COALESCE_MS).unref();
     });
     client.on('error', () => undefined);
     client.on('end', () => {
