@@ -16,6 +16,8 @@ module.exports = {
   testMatch: ['<rootDir>/{apps,libs,test}/**/*.{spec,e2e-spec}.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 60_000,
+  globalSetup: '<rootDir>/test/jest/global-setup.js',
+  testSequencer: '<rootDir>/test/jest/sequencer.js',
   // Tests share one broker and stop it on purpose in the reliability suite: run files one by one.
   maxWorkers: 1,
 };

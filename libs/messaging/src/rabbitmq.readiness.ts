@@ -5,7 +5,7 @@ import { EventPublisher } from './event-publisher';
 /** Where the runtime registers the process's consumer, so readiness can see it. */
 @Injectable()
 export class ConsumerRegistry {
-  consumer?: { isConnected(): boolean; isAttached(): boolean; queueName: string };
+  consumer?: { isConnected(): boolean; isAttached(): boolean; isPaused(): boolean; queueName: string };
 }
 
 @Injectable()
@@ -22,7 +22,16 @@ export class RabbitMqReadinessCheck {
     const indicator = this.health.check(this.name);
     const publisher = this.publisher.isConnected();
     const registered = this.consumers.consumer;
-    const consumer = registered ? (registered.isAttached() ? 'consuming' : registered.isConnected() ? 'detached' : 'disconnected') : 'none';
+    // Paused for a dependency outage is not a broker problem: that dependency's own check is down.
+    const consumer = registered
+      ? registered.isAttached()
+        ? 'consuming'
+        : !registered.isConnected()
+          ? 'disconnected'
+          : registered.isPaused()
+            ? 'paused'
+            : 'detached'
+      : 'none';
     const details = { publisher: publisher ? 'connected' : 'disconnected', consumer, queue: registered?.queueName };
     if (!publisher) return indicator.down({ ...details, message: 'RabbitMQ connection is down (publisher)' });
     if (consumer === 'disconnected') return indicator.down({ ...details, message: 'RabbitMQ connection is down (consumer)' });

@@ -263,6 +263,8 @@ describe('RmqEventServer during a dependency outage (real RabbitMQ)', () => {
     // The first failure pauses consuming; what was already delivered waits in hand, the rest in the queue.
     await waitFor(() => ids.some((id) => attemptsOf(id).length === 1), { what: 'a message tried once' });
     await waitFor(() => !server.isAttached(), { what: 'consuming to pause' });
+    // Paused on purpose, not detached: readiness leaves the broker up and names the dependency.
+    expect(server.isPaused()).toBe(true);
     await probe.publish(RoutingKey.RequestCreated, requestCreated('ok:during-outage'));
     const checks = server.outageChecks;
     await waitFor(() => server.outageChecks >= checks + 3, { what: 'the paused consumer to look for its dependency three times' });
@@ -279,6 +281,7 @@ describe('RmqEventServer during a dependency outage (real RabbitMQ)', () => {
     expect(ids.flatMap((id) => attemptsOf(id).map((h) => h.attempt)).every((a) => a === 1)).toBe(true);
     expect(ids.map((id) => attemptsOf(id).length - (handledDuringOutage.has(id) ? 1 : 0))).toEqual([1, 1, 1]);
     await waitFor(() => server.isAttached(), { what: 'consuming to resume' });
+    expect(server.isPaused()).toBe(false);
     await waitFor(async () => (await probe.messageCount(topology.queue)) === 0, { what: 'the queue to drain' });
     expect(await probe.messageCount(topology.deadLetterQueue)).toBe(0);
   });

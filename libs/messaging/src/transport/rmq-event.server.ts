@@ -147,6 +147,14 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
     return this.isConnected() && this.consumer !== undefined;
   }
 
+  /**
+   * Consuming is paused on purpose while a dependency (the database, Redis) is down: the broker
+   * is fine, and readiness names the dependency's own check instead.
+   */
+  isPaused(): boolean {
+    return this.outage !== undefined;
+  }
+
   /** Called by amqp-connection-manager on every (re)connection with a fresh channel. */
   private errorsHandled = false;
 
