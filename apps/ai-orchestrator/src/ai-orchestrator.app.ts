@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AI_STEPS_QUEUE } from '@statex/contracts';
+import { JobsModule } from '@statex/jobs';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { AiOrchestratorEnv } from './ai-orchestrator.env';
 import { AI_ORCHESTRATOR_SCHEMA } from './ai-orchestrator.schema';
@@ -18,6 +19,7 @@ export const aiOrchestratorService: ServiceDefinition<AiOrchestratorEnv> = {
     @Module({
       imports: [
         ServiceInfrastructureModule.forRoot({ service: 'ai-orchestrator', env, database: AI_ORCHESTRATOR_SCHEMA, redis: true }),
+        JobsModule.forRoot(),
         BullModule.registerQueue({ name: AI_STEPS_QUEUE }),
         BullModule.registerFlowProducer({ name: AI_STEPS_QUEUE }),
       ],

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AI_STEPS_QUEUE } from '@statex/contracts';
+import { JobsModule } from '@statex/jobs';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { StorageModule, storageOptionsFrom } from '@statex/storage';
 import { AiWorkerEnv } from './ai-worker.env';
@@ -20,6 +21,7 @@ export const aiWorkerService: ServiceDefinition<AiWorkerEnv> = {
     @Module({
       imports: [
         ServiceInfrastructureModule.forRoot({ service: 'ai-worker', env, redis: true }),
+        JobsModule.forRoot(),
         BullModule.registerQueue({ name: AI_STEPS_QUEUE }),
         StorageModule.forRoot(storageOptionsFrom(env)),
       ],

@@ -1,8 +1,16 @@
+import { register } from 'prom-client';
 import { ChatCompletionsStandIn, testEnv, uniqueNamespace } from '@statex/testing';
 import { AiWorkerEnv } from '../src/ai-worker.env';
 import { AnalysisService } from '../src/analysis/analysis.service';
 import { LocalProvider } from '../src/analysis/local/local.provider';
 import { OpenAiProvider } from '../src/analysis/openai.provider';
+
+/** A series' value in this process's registry, as /metrics shows it. */
+async function sample(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await register.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = (metric?.values as Array<{ labels: Record<string, string>; value: number }> | undefined)?.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  return value?.value ?? 0;
+}
 
 const TEXT = 'We need an online shop with card payments for our 300 products.';
 
@@ -100,8 +108,13 @@ describe('openai provider against a chat-completions stand-in', () => {
       new LocalProvider(),
       testEnv(AiWorkerEnv, uniqueNamespace('oai'), { AI_PROVIDER: 'openai', AI_BASE_URL: 'http://127.0.0.1:9/v1', AI_API_KEY: 'sk-test', AI_TIMEOUT_MS: 500, AI_MAX_RETRIES: 0 }),
     );
+    const fallbacksBefore = await sample('statex_ai_fallbacks_total', { step: 'classify', from: 'openai' });
+    expect(await sample('statex_ai_circuit_breaker_open', { provider: 'openai' })).toBe(0);
     const results = [];
     for (let i = 0; i < 6; i++) results.push(await down.run('classify', { text: TEXT, locale: 'en', name: 'Jana' }));
+    // What the StatexAiFallbacks and StatexAiCircuitOpen alerts read.
+    expect((await sample('statex_ai_fallbacks_total', { step: 'classify', from: 'openai' })) - fallbacksBefore).toBe(6);
+    expect(await sample('statex_ai_circuit_breaker_open', { provider: 'openai' })).toBe(1);
     expect(results.every((r) => r.provider === 'local' && r.output.category === 'e-commerce')).toBe(true);
     expect(results[0].fallback?.reason).toContain('unreachable');
     expect(results[5].fallback?.reason).toContain('Breaker is open');

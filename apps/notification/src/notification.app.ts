@@ -1,4 +1,5 @@
 import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { JobsModule } from '@statex/jobs';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { ChannelsModule } from './channels/channels.module';
 import { ChannelsReadinessCheck } from './channels/channels.readiness';
@@ -37,6 +38,7 @@ export const notificationService: ServiceDefinition<NotificationEnv> = {
     @Module({
       imports: [
         ServiceInfrastructureModule.forRoot({ service: 'notification', env, database: NOTIFICATION_SCHEMA, redis: true, checks: [ChannelsReadinessCheck] }),
+        JobsModule.forRoot(),
         ChannelsModule,
         deliveryQueuesModule(),
       ],

@@ -84,17 +84,54 @@ describe('parked messages: list, inspect, replay, discard (real RabbitMQ)', () =
   it('does the same from the shell: npm run dlq -- list | show | replay | discard', async () => {
     const one = park('from the shell 1');
     const two = park('from the shell 2');
-    await waitFor(async () => (await count(topology.deadLetterQueue)) === 2, { what: 'two parked messages' });
+    const three = park('from the shell 3');
+    const four = park('from the shell 4');
+    await waitFor(async () => (await count(topology.deadLetterQueue)) === 4, { what: 'four parked messages' });
     const listed = await runDlq(['list', 'ai-worker'], env);
-    expect(listed).toContain(`ai-worker (${topology.deadLetterQueue}): 2 parked`);
+    expect(listed).toContain(`ai-worker (${topology.deadLetterQueue}): 4 parked`);
     expect(listed).toContain(one);
+    // Without a service: every service's dead-letter queue, and the unrouted events.
+    const everywhere = await runDlq(['list'], env);
+    expect(everywhere).toContain(`ai-worker (${topology.deadLetterQueue}): 4 parked`);
+    expect(everywhere).toContain(`notification (${topologyFor(namespace, 'notification').deadLetterQueue}): 0 parked`);
     expect(JSON.parse(await runDlq(['show', 'ai-worker', two], env))).toMatchObject({ messageId: two, reason: 'from the shell 2' });
     expect(await runDlq(['discard', 'ai-worker', one], env)).toBe(`1 discarded from ${topology.deadLetterQueue}: ${one}`);
-    expect(await runDlq(['replay', 'ai-worker', '--all'], env)).toBe(`1 replayed from ${topology.deadLetterQueue}: ${two}`);
+    expect(await runDlq(['replay', 'ai-worker', three], env)).toBe(`1 replayed from ${topology.deadLetterQueue}: ${three}`);
+    expect(await runDlq(['replay', 'ai-worker', '--all'], env)).toMatch(new RegExp(`^2 replayed from ${topology.deadLetterQueue.replace(/\./g, '\\.')}: (${two}, ${four}|${four}, ${two})$`));
     expect(await count(topology.deadLetterQueue)).toBe(0);
+    park('from the shell 5');
+    park('from the shell 6');
+    await waitFor(async () => (await count(topology.deadLetterQueue)) === 2, { what: 'two more parked messages' });
+    expect(await runDlq(['discard', 'ai-worker', '--all'], env)).toMatch(/^2 discarded from /);
+    expect(await count(topology.deadLetterQueue)).toBe(0);
+    await channel.purgeQueue(topology.queue);
     await expect(runDlq(['replay', 'nobody', '--all'], env)).rejects.toThrow(UsageError);
     await expect(runDlq(['replay', 'ai-worker'], env)).rejects.toThrow(/message id, or --all/);
     await expect(runDlq([], env)).rejects.toThrow(/usage/);
+  });
+
+  it('never loses a replay the broker returns: with the service queue gone the message stays parked, and replay says why', async () => {
+    const kept = park('replayed into a deleted queue');
+    await waitFor(async () => (await count(topology.deadLetterQueue)) === 1, { what: 'one parked message' });
+    await channel.deleteQueue(topology.queue);
+    try {
+      const answer = await service.http.post(`/api/parked-messages/${kept}/replay`).set(operator).expect(409);
+      expect(answer.body.message).toContain(`${topology.queue} took no copy of ${kept}`);
+      await expect(runDlq(['replay', 'ai-worker', '--all'], env)).rejects.toThrow(/does not exist/);
+      expect((await new ParkedMessages(env.RABBITMQ_URL, namespace).list('ai-worker')).map((m) => m.messageId)).toEqual([kept]);
+    } finally {
+      await channel.assertQueue(topology.queue, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 10, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': topology.deadLetterQueue, 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } });
+    }
+    // With the queue back, the same replay goes through, once, and the API discards all in one call.
+    await service.http.post('/api/parked-messages/replay').set(operator).expect(200).expect({ messageIds: [kept] });
+    expect(await count(topology.deadLetterQueue)).toBe(0);
+    expect((await channel.get(topology.queue, { noAck: true }))?.properties.messageId).toBe(kept);
+    park('discarded with the rest 1');
+    park('discarded with the rest 2');
+    await waitFor(async () => (await count(topology.deadLetterQueue)) === 2, { what: 'two parked messages' });
+    const discarded = await service.http.delete('/api/parked-messages').set(operator).expect(200);
+    expect(discarded.body.messageIds).toHaveLength(2);
+    expect(await count(topology.deadLetterQueue)).toBe(0);
   });
 
   it('keeps events nobody was bound for in the unrouted queue, where they can be listed and replayed', async () => {

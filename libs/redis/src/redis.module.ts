@@ -1,6 +1,3 @@
-import { BullMQOtel } from 'bullmq-otel';
-import { tracingEnabled } from '@statex/observability/tracing';
-import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import Redis from 'ioredis';
@@ -37,31 +34,14 @@ class RedisLifecycle implements OnApplicationShutdown {
   }
 }
 
-/**
- * BullMQ's shared configuration for @nestjs/bullmq: the Redis URL and key prefix from the validated
- * env. Queues, flow producers and workers each open their own connections from it (a worker needs
- * a blocking one), and @nestjs/bullmq closes them on shutdown.
- */
-export const bullMqRoot = () =>
-  BullModule.forRootAsync({
-    inject: [BaseEnv],
-    useFactory: (env: BaseEnv) => ({
-      connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
-      prefix: env.BULLMQ_PREFIX,
-      // A job continues the trace that queued it (bullmq-otel: the context travels in the job's options).
-      ...(tracingEnabled() ? { telemetry: new BullMQOtel('statex') } : {}),
-    }),
-  });
-
-/** One shared ioredis client (caches, throttling) with its readiness check, and BullMQ's connection settings. */
+/** One shared ioredis client (caches, throttling) with its readiness check (BullMQ's settings: @statex/jobs). */
 @Module({})
 export class RedisModule {
   static forRoot(): DynamicModule {
-    const bullMq = bullMqRoot();
     return {
       module: RedisModule,
       global: true,
-      imports: [TerminusModule, bullMq],
+      imports: [TerminusModule],
       providers: [
         {
           provide: REDIS,
@@ -72,7 +52,7 @@ export class RedisModule {
         RedisLifecycle,
         RateLimits,
       ],
-      exports: [REDIS, RedisReadinessCheck, RateLimits, bullMq],
+      exports: [REDIS, RedisReadinessCheck, RateLimits],
     };
   }
 }

@@ -1,12 +1,16 @@
 import { DynamicModule, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { LocalStorageDriver } from './local.storage';
-import { S3StorageDriver, S3StorageOptions } from './s3.storage';
+import type { S3StorageOptions } from './s3.storage';
 import { StorageDriver } from './storage.driver';
 
 export type StorageOptions = { driver: 'local'; localDir: string } | ({ driver: 's3' } & S3StorageOptions);
 
+/** The AWS SDK (about 20 MB resident) is loaded only by a service that stores in S3. */
 export function createStorageDriver(options: StorageOptions): StorageDriver {
-  return options.driver === 's3' ? new S3StorageDriver(options) : new LocalStorageDriver(options.localDir);
+  if (options.driver === 'local') return new LocalStorageDriver(options.localDir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { S3StorageDriver } = require('./s3.storage') as typeof import('./s3.storage');
+  return new S3StorageDriver(options);
 }
 
 @Injectable()

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtures } from '@statex/testing';
 import { hostile } from '../../../test/fixtures/hostile/corpus';
-import { detectFileType, isAccepted, looksLikeMarkup } from './file-type';
+import { detectFileType, FileTypeTimeout, isAccepted, looksLikeMarkup } from './file-type';
 
 const dir = mkdtempSync(join(tmpdir(), 'statex-type-'));
 const fileOf = (name: string, content: Buffer) => {
@@ -58,6 +58,14 @@ describe('detectFileType', () => {
     ['text with a NUL', Buffer.from('hello\u0000world')],
   ])('refuses %s', async (_, content) => {
     expect(await detectFileType(fileOf('x.txt', content))).toBeUndefined();
+  });
+
+  it('rejects with FileTypeTimeout when typing takes longer than its limit', async () => {
+    // 8 MB of valid text must be read to its last byte: far longer than 1 ms.
+    const path = fileOf('long.txt', Buffer.alloc(8 * 1024 * 1024, 'plain words '));
+    await expect(detectFileType(path, { timeoutMs: 1 })).rejects.toBeInstanceOf(FileTypeTimeout);
+    // The same file within a sane limit is text.
+    expect(await detectFileType(path, { timeoutMs: 30_000 })).toEqual({ ext: 'txt', mime: 'text/plain' });
   });
 
   it('types a polyglot by its head only', async () => {

@@ -106,6 +106,32 @@ describe('readMultipartForm', () => {
   });
 });
 
+/** A form whose typing deadline is 1 ms: a file too large to type that fast shows what a file that cannot be typed in time gets. */
+describe('readMultipartForm past the typing deadline', () => {
+  let app: FastifyInstance;
+  const tempDir = mkdtempSync(join(tmpdir(), 'statex-uploads-typing-'));
+
+  beforeAll(async () => {
+    app = Fastify();
+    await app.register(multipart, { limits: { fileSize: 16 * 1024 * 1024, files: 1 } });
+    app.setErrorHandler((error, _req, reply) => reply.status(error instanceof HttpException ? error.getStatus() : 500).send(error instanceof HttpException ? error.getResponse() : { message: (error as Error).message }));
+    app.post('/form', async (req) => {
+      const form = await readMultipartForm(req, { fileField: 'attachments', maxFileBytes: 16 * 1024 * 1024, maxFiles: 1, typingTimeoutMs: 1, tempDir });
+      await form.discard();
+      return { files: form.files.length };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => app.close());
+
+  it('answers 415 "could not be typed in time" (FileTypeTimeout), and removes the temporary file', async () => {
+    // 8 MB of valid UTF-8 text: typing it reads every byte, far longer than 1 ms.
+    const res = await request(app.server).post('/form').attach('attachments', Buffer.alloc(8 * 1024 * 1024, 'plain words '), 'long.txt').expect(415);
+    expect(res.body.message).toBe('Attachment "long.txt" could not be typed in time; accepted: pdf, png, jpg, docx, txt');
+    expect(readdirSync(tempDir)).toEqual([]);
+  });
+});
+
 async function waitUntil(probe: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {

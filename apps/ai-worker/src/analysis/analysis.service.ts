@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { AnalysisStep, Locale, StepOutputs, StepResult } from '@statex/contracts';
 import { AiWorkerEnv } from '../ai-worker.env';
+import { fallbacks } from './analysis.metrics';
 import type { AnalysisProvider, ProposeInput, ProviderAnswer } from './analysis.provider';
 import { LocalProvider } from './local/local.provider';
 import { OpenAiProvider } from './openai.provider';
@@ -64,6 +65,7 @@ export class AnalysisService {
       const reason = (error as Error).message;
       this.logger.warn(`${this.primary.name} failed on ${step}, falling back to local: ${reason}`);
       const answer = await this.call(this.local, step, input);
+      fallbacks.inc({ step, from: this.primary.name });
       return { step, output: answer.output, provider: this.local.name, model: answer.model, fallback: { from: this.primary.name, reason }, durationMs: Date.now() - started };
     }
   }

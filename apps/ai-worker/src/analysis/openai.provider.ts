@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import CircuitBreaker from 'opossum';
+import { circuitOpen } from './analysis.metrics';
 import type { ClassifyOutput, ExtractOutput, Locale, ProposeOutput, SummarizeOutput } from '@statex/contracts';
 import type { AnalysisProvider, ProposeInput, ProviderAnswer } from './analysis.provider';
 
@@ -44,7 +45,13 @@ export class OpenAiProvider implements AnalysisProvider {
       volumeThreshold: 4,
       resetTimeout: 30_000,
     });
-    this.breaker.on('open', () => this.logger.warn('Circuit open: the AI endpoint keeps failing; using local until it recovers'));
+    circuitOpen.set({ provider: this.name }, 0);
+    this.breaker.on('open', () => {
+      circuitOpen.set({ provider: this.name }, 1);
+      this.logger.warn('Circuit open: the AI endpoint keeps failing; using local until it recovers');
+    });
+    this.breaker.on('halfOpen', () => circuitOpen.set({ provider: this.name }, 0));
+    this.breaker.on('close', () => circuitOpen.set({ provider: this.name }, 0));
   }
 
   async extract(text: string): Promise<ProviderAnswer<ExtractOutput>> {

@@ -7,12 +7,24 @@ import { attachmentStorageKey, LocalStorageDriver } from '@statex/storage';
 import { fixtures } from '@statex/testing';
 import { hostile } from '../../../../test/fixtures/hostile/corpus';
 import { AiWorkerEnv } from '../ai-worker.env';
-import { AttachmentText } from './attachment-text';
+import { AttachmentText, ParseLockOptions } from './attachment-text';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
+/** An AttachmentText that counts its parses, optionally slowed down before each. */
+class CountingText extends AttachmentText {
+  parses = 0;
+  slowMs = 0;
+  protected override async parse(contentType: string, content: Buffer): Promise<string> {
+    this.parses += 1;
+    if (this.slowMs) await new Promise((r) => setTimeout(r, this.slowMs));
+    return super.parse(contentType, content);
+  }
+}
+
 describe('attachment text', () => {
-  const storage = new LocalStorageDriver(mkdtempSync(join(tmpdir(), 'statex-text-')));
+  const root = mkdtempSync(join(tmpdir(), 'statex-text-'));
+  const storage = new LocalStorageDriver(root);
   const env = loadEnv(AiWorkerEnv, { BULLMQ_PREFIX: `text-${process.pid}-${Date.now()}`, AI_PARSE_TIMEOUT_MS: '3000' });
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true });
   const reader = new AttachmentText(storage, env, redis);
@@ -29,7 +41,17 @@ describe('attachment text', () => {
     await put('sub-1', 'docx', fixtures.docx('Specification: iOS and Android app with push notifications'));
     await put('sub-1', 'png', fixtures.png());
   });
+  /** Another ai-worker process: its own storage driver on the same files, its own Redis connection. */
+  const processes: Redis[] = [];
+  const otherProcess = (lock?: Partial<ParseLockOptions>, overrides: Record<string, string> = {}) => {
+    const connection = new Redis(env.REDIS_URL);
+    processes.push(connection);
+    return new CountingText(new LocalStorageDriver(root), loadEnv(AiWorkerEnv, { BULLMQ_PREFIX: env.BULLMQ_PREFIX, AI_PARSE_TIMEOUT_MS: '3000', ...overrides }), connection, lock);
+  };
+  const lockKey = (submissionId: string, id: string) => `${env.BULLMQ_PREFIX}:attachment-text:${attachmentStorageKey(submissionId, id)}:lock`;
+
   afterAll(async () => {
+    await Promise.all(processes.map((p) => p.quit()));
     const keys = await redis.keys(`${env.BULLMQ_PREFIX}:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();
@@ -63,6 +85,85 @@ describe('attachment text', () => {
     const other = new AttachmentText(new LocalStorageDriver(mkdtempSync(join(tmpdir(), 'statex-empty-'))), env, redis);
     expect(await other.of(file, 'sub-1')).toEqual({ text: 'Brief: an online shop with card payments' });
   });
+
+  it('across processes, one parses an attachment and the others take its cached result (parse lock)', async () => {
+    await put('sub-3', 'pdf', fixtures.pdfWithText('Brief: a booking system for a clinic'));
+    await put('sub-3', 'bomb', hostile.docxBomb());
+    const one = otherProcess();
+    const two = otherProcess();
+    const pdf = { id: 'pdf', fileName: 'brief.pdf', contentType: 'application/pdf' };
+    const bomb = { id: 'bomb', fileName: 'bomb.docx', contentType: DOCX };
+    const [a, b] = await Promise.all([one.of(pdf, 'sub-3'), two.of(pdf, 'sub-3')]);
+    expect(a).toEqual({ text: 'Brief: a booking system for a clinic' });
+    expect(b).toEqual(a);
+    expect(one.parses + two.parses).toBe(1);
+    // An unreadable verdict is shared the same way.
+    const [c, d] = await Promise.all([two.of(bomb, 'sub-3'), one.of(bomb, 'sub-3')]);
+    expect(c).toEqual({ unreadable: expect.stringMatching(/compression ratio|expands to/) });
+    expect(d).toEqual(c);
+    expect(one.parses + two.parses).toBe(2);
+    // The holders let their locks go.
+    expect(await redis.exists(lockKey('sub-3', 'pdf'), lockKey('sub-3', 'bomb'))).toBe(0);
+  });
+
+  it('a holder renews its lock while its parse runs longer than the lock lives: the waiter still does not parse', async () => {
+    await put('sub-4', 'pdf', fixtures.pdfWithText('Brief: a slow parse'));
+    const lock = { ttlMs: 300, pollMs: 50, waitMs: 20_000 };
+    const holder = otherProcess(lock);
+    holder.slowMs = 1500;
+    const waiter = otherProcess(lock);
+    const file = { id: 'pdf', fileName: 'brief.pdf', contentType: 'application/pdf' };
+    const first = holder.of(file, 'sub-4');
+    await new Promise((r) => setTimeout(r, 100));
+    const [a, b] = await Promise.all([first, waiter.of(file, 'sub-4')]);
+    expect(b).toEqual(a);
+    expect({ holder: holder.parses, waiter: waiter.parses }).toEqual({ holder: 1, waiter: 0 });
+  });
+
+  it('a waiter parses on its own once a dead holder’s lock expires without a result', async () => {
+    await put('sub-5', 'pdf', fixtures.pdfWithText('Brief: the holder died'));
+    // A process took the lock and died: nobody renews it, nobody caches a result.
+    await redis.set(lockKey('sub-5', 'pdf'), 'a-dead-process', 'PX', 1000);
+    const waiter = otherProcess({ ttlMs: 1000, pollMs: 50, waitMs: 20_000 });
+    const started = Date.now();
+    expect(await waiter.of({ id: 'pdf', fileName: 'brief.pdf', contentType: 'application/pdf' }, 'sub-5')).toEqual({ text: 'Brief: the holder died' });
+    const waited = Date.now() - started;
+    expect(waiter.parses).toBe(1);
+    // It waited for the dead holder's lock to expire, not for its own bound.
+    expect(waited).toBeGreaterThanOrEqual(900);
+    expect(waited).toBeLessThan(10_000);
+  });
+
+  it('a waiter parses on its own after its bounded wait when the holder keeps the lock, and leaves that lock alone', async () => {
+    await put('sub-6', 'pdf', fixtures.pdfWithText('Brief: a stuck holder'));
+    await redis.set(lockKey('sub-6', 'pdf'), 'a-stuck-process', 'PX', 60_000);
+    const waiter = otherProcess({ ttlMs: 1000, pollMs: 50, waitMs: 1500 });
+    const started = Date.now();
+    expect(await waiter.of({ id: 'pdf', fileName: 'brief.pdf', contentType: 'application/pdf' }, 'sub-6')).toEqual({ text: 'Brief: a stuck holder' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(waiter.parses).toBe(1);
+    expect(await redis.get(lockKey('sub-6', 'pdf'))).toBe('a-stuck-process');
+  });
+
+  it('without a lock option, waits twice AI_PARSE_TIMEOUT_MS plus the lock’s life at most', async () => {
+    await put('sub-7', 'pdf', fixtures.pdfWithText('Brief: the default bound'));
+    await redis.set(lockKey('sub-7', 'pdf'), 'a-stuck-process', 'PX', 60_000);
+    const waiter = otherProcess(undefined, { AI_PARSE_TIMEOUT_MS: '500' });
+    const started = Date.now();
+    expect(await waiter.of({ id: 'pdf', fileName: 'brief.pdf', contentType: 'application/pdf' }, 'sub-7')).toEqual({ text: 'Brief: the default bound' });
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(2 * 500 + 3000);
+    expect(waited).toBeLessThan(2 * 500 + 3000 + 3000);
+  }, 20_000);
+
+  it('reads no more than AI_PDF_MAX_PAGES pages of a PDF, and keeps at most AI_ATTACHMENT_MAX_CHARS of any', async () => {
+    await put('sub-8', 'pages', hostile.pdfManyPages(120));
+    await put('sub-8', 'text', hostile.pdfHugeText());
+    const reader8 = otherProcess(undefined, { AI_PDF_MAX_PAGES: '4', AI_ATTACHMENT_MAX_CHARS: '5000' });
+    expect(await reader8.of({ id: 'pages', fileName: 'pages.pdf', contentType: 'application/pdf' }, 'sub-8')).toEqual({ text: 'Page 1 of 120. Page 2 of 120. Page 3 of 120. Page 4 of 120.' });
+    const huge = await reader8.of({ id: 'text', fileName: 'huge-text.pdf', contentType: 'application/pdf' }, 'sub-8');
+    expect('text' in huge && huge.text.length).toBe(5000);
+  }, 20_000);
 
   it('records bombs and broken files as unreadable, in bounded time and memory, and goes on with the rest', async () => {
     await put('sub-2', 'bomb', hostile.docxBomb());

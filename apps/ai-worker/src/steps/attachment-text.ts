@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { StepJobData, UnreadableAttachment } from '@statex/contracts';
 import { REDIS } from '@statex/redis';
@@ -9,6 +11,8 @@ import { parseInThread, Unreadable } from './extraction/parser-thread';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const PARSED = ['text/plain', 'application/pdf', DOCX];
+/** Parsed in a thread, costly enough to share across processes (a text file is only decoded). */
+const THREADED = ['application/pdf', DOCX];
 /** Larger objects are not read at all (submission accepts 10 MB). */
 const MAX_READ_BYTES = 25 * 1024 * 1024;
 /** Text files: only this much is decoded (the text kept is far shorter). */
@@ -19,6 +23,26 @@ const MAX_ZIP_RATIO = 100;
 const CACHE_TTL_SECONDS = 7 * 24 * 3600;
 
 export type AttachmentReading = { text: string } | { unreadable: string };
+
+/**
+ * The parse lock: one process parses an attachment, the others wait for its result in the cache.
+ * `ttlMs` is how long the lock outlives a holder that stopped renewing it (died); the holder renews
+ * it every third of that while it reads and parses. A waiter looks at the cache every `pollMs`, takes
+ * the lock when it is gone without a result, and parses on its own after `waitMs` whatever happens.
+ */
+export interface ParseLockOptions {
+  ttlMs: number;
+  pollMs: number;
+  /** Default: twice AI_PARSE_TIMEOUT_MS (a holder may have one parse queued before ours) plus ttlMs. */
+  waitMs?: number;
+}
+
+export const PARSE_LOCK_OPTIONS = Symbol('PARSE_LOCK_OPTIONS');
+const DEFAULT_LOCK: ParseLockOptions = { ttlMs: 3000, pollMs: 100 };
+
+/** Renews or deletes a lock only while it still holds our token (another process's lock is never touched). */
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export interface FullText {
   /** The message, then each readable attachment's text, at most AI_ANALYSIS_MAX_CHARS. */
@@ -42,8 +66,10 @@ async function readAll(stream: NodeJS.ReadableStream, max: number): Promise<Buff
  * same STORAGE_* settings as the submission service). Images carry no text here.
  *
  * Each attachment is parsed once: the outcome (its text, or why it is unreadable) is cached in
- * Redis under the attachment's id, shared by the four steps, their retries and every ai-worker
- * process, and concurrent asks in one process share one parse. Parsing runs in a worker thread
+ * Redis under the attachment's storage key, shared by the four steps, their retries and every
+ * ai-worker process; concurrent asks in one process share one parse, and across processes a pdf or
+ * docx is parsed by the one that holds its parse lock (Redis, SET NX PX, renewed while it works)
+ * while the others wait for the cached result (see ParseLockOptions). Parsing runs in a worker thread
  * with time, heap and memory limits (extraction/parser-thread.ts); a docx is checked and
  * re-packed before mammoth sees it (extraction/docx-guard.ts).
  */
@@ -51,12 +77,17 @@ async function readAll(stream: NodeJS.ReadableStream, max: number): Promise<Buff
 export class AttachmentText {
   private readonly logger = new Logger(AttachmentText.name);
   private readonly inFlight = new Map<string, Promise<AttachmentReading>>();
+  private readonly lock: Required<ParseLockOptions>;
 
   constructor(
     private readonly storage: StorageDriver,
     private readonly env: AiWorkerEnv,
     @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+    @Optional() @Inject(PARSE_LOCK_OPTIONS) lock?: Partial<ParseLockOptions>,
+  ) {
+    const options = { ...DEFAULT_LOCK, ...lock };
+    this.lock = { ...options, waitMs: options.waitMs ?? 2 * env.AI_PARSE_TIMEOUT_MS + options.ttlMs };
+  }
 
   async of(file: { id: string; fileName: string; contentType: string }, submissionId: string): Promise<AttachmentReading> {
     if (!PARSED.includes(file.contentType)) return { text: '' };
@@ -82,9 +113,53 @@ export class AttachmentText {
     return { text: text.length > this.env.AI_ANALYSIS_MAX_CHARS ? text.slice(0, this.env.AI_ANALYSIS_MAX_CHARS) : text, unreadable };
   }
 
+  /**
+   * The cached outcome, or this process's own read: for a pdf or docx only while it holds the parse
+   * lock, or once the bounded wait for another process's result is over.
+   */
   private async readOnce(file: { fileName: string; contentType: string }, key: string, cacheKey: string): Promise<AttachmentReading> {
+    if (!THREADED.includes(file.contentType)) return (await this.cached(cacheKey)) ?? this.read(file, key, cacheKey);
+    const lockKey = `${cacheKey}:lock`;
+    const token = randomUUID();
+    const waitUntil = Date.now() + this.lock.waitMs;
+    for (;;) {
+      const cached = await this.cached(cacheKey);
+      if (cached) return cached;
+      const acquired = await this.redis.set(lockKey, token, 'PX', this.lock.ttlMs, 'NX').then(
+        (answer) => answer === 'OK',
+        // Redis unreachable: no cache and no lock either; this process reads on its own.
+        () => true,
+      );
+      if (acquired) return this.readHolding(file, key, cacheKey, lockKey, token);
+      if (Date.now() >= waitUntil) {
+        this.logger.warn(`Attachment ${file.fileName} (${key}): another process has held its parse lock for ${this.lock.waitMs} ms without a result; parsing it here`);
+        return this.read(file, key, cacheKey);
+      }
+      await sleep(this.lock.pollMs);
+    }
+  }
+
+  /** Reads while holding the lock (renewed meanwhile), then lets it go. */
+  private async readHolding(file: { fileName: string; contentType: string }, key: string, cacheKey: string, lockKey: string, token: string): Promise<AttachmentReading> {
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW, 1, lockKey, token, this.lock.ttlMs).catch(() => undefined);
+    }, Math.max(1, Math.floor(this.lock.ttlMs / 3)));
+    try {
+      // The previous holder may have cached its result between our look and our lock.
+      return (await this.cached(cacheKey)) ?? (await this.read(file, key, cacheKey));
+    } finally {
+      clearInterval(renew);
+      await this.redis.eval(RELEASE, 1, lockKey, token).catch(() => undefined);
+    }
+  }
+
+  private async cached(cacheKey: string): Promise<AttachmentReading | undefined> {
     const cached = await this.redis.get(cacheKey).catch(() => null);
-    if (cached !== null) return JSON.parse(cached) as AttachmentReading;
+    return cached === null ? undefined : (JSON.parse(cached) as AttachmentReading);
+  }
+
+  /** Reads and parses the file, and caches a final outcome (its text, or a parse's verdict). */
+  private async read(file: { fileName: string; contentType: string }, key: string, cacheKey: string): Promise<AttachmentReading> {
     let reading: AttachmentReading;
     try {
       reading = { text: await this.parse(file.contentType, await readAll(await this.storage.get(key), MAX_READ_BYTES)) };
@@ -100,7 +175,8 @@ export class AttachmentText {
     return reading;
   }
 
-  private async parse(contentType: string, content: Buffer): Promise<string> {
+  /** The text of one file's bytes (protected: a test counts the parses). */
+  protected async parse(contentType: string, content: Buffer): Promise<string> {
     const max = this.env.AI_ATTACHMENT_MAX_CHARS;
     let text: string;
     if (contentType === 'text/plain') {

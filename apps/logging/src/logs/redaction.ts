@@ -28,10 +28,19 @@ export function scrubText(text: string): string {
   return out;
 }
 
-/** A copy with every secret-named field replaced and every string scrubbed. */
+/** How deep scrubValue walks; what is nested deeper is replaced by TOO_DEEP. */
+export const SCRUB_MAX_DEPTH = 8;
+export const TOO_DEEP = `[Truncated: nested deeper than ${SCRUB_MAX_DEPTH} levels]`;
+
+/**
+ * A copy with every secret-named field replaced and every string scrubbed. An object or array
+ * nested deeper than SCRUB_MAX_DEPTH is not kept as it came (it would reach the store unscrubbed:
+ * a NUL there was a 500, a secret there was stored): it becomes TOO_DEEP.
+ */
 export function scrubValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > SCRUB_MAX_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [rawKey, item] of Object.entries(value)) {

@@ -1,10 +1,10 @@
-import { Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ConflictException, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Roles } from '@statex/auth';
 import { STAFF_ROLES } from '@statex/contracts';
-import { ParkedMessage, ParkedMessages } from './parked-messages';
+import { ParkedMessage, ParkedMessages, ReplayReturned } from './parked-messages';
 
 export const PARKED_SERVICE = Symbol('PARKED_SERVICE');
 
@@ -74,18 +74,27 @@ export class ParkedMessagesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay every parked message into this service’s queue' })
   @ApiOkResponse({ type: OutcomeDto })
+  @ApiConflictResponse({ description: 'The service queue took no copy (it does not exist); the message stays parked' })
   async replayAll(): Promise<OutcomeDto> {
-    return { messageIds: await this.parked.replay(this.service, 'all') };
+    return { messageIds: await this.replayed('all') };
   }
 
   @Post(':messageId/replay')
   @HttpCode(200)
   @ApiOperation({ summary: 'Replay one parked message into this service’s queue, keeping its message id' })
   @ApiOkResponse({ type: OutcomeDto })
+  @ApiConflictResponse({ description: 'The service queue took no copy (it does not exist); the message stays parked' })
   async replay(@Param() { messageId }: MessageIdParam): Promise<OutcomeDto> {
-    const messageIds = await this.parked.replay(this.service, [messageId]);
+    const messageIds = await this.replayed([messageId]);
     if (messageIds.length === 0) throw new NotFoundException(`No parked message ${messageId} in ${this.parked.queueOf(this.service)}`);
     return { messageIds };
+  }
+
+  @Delete()
+  @ApiOperation({ summary: 'Discard every parked message of this service for good' })
+  @ApiOkResponse({ type: OutcomeDto })
+  async discardAll(): Promise<OutcomeDto> {
+    return { messageIds: await this.parked.discard(this.service, 'all') };
   }
 
   @Delete(':messageId')
@@ -95,5 +104,14 @@ export class ParkedMessagesController {
     const messageIds = await this.parked.discard(this.service, [messageId]);
     if (messageIds.length === 0) throw new NotFoundException(`No parked message ${messageId} in ${this.parked.queueOf(this.service)}`);
     return { messageIds };
+  }
+
+  private async replayed(selection: string[] | 'all'): Promise<string[]> {
+    try {
+      return await this.parked.replay(this.service, selection);
+    } catch (error) {
+      if (error instanceof ReplayReturned) throw new ConflictException(error.message);
+      throw error;
+    }
   }
 }

@@ -1,4 +1,5 @@
-import amqp, { type ConfirmChannel, type GetMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import amqp, { type ConfirmChannel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { Header } from '../message-headers';
 import { topologyFor } from '../topology';
 
@@ -21,6 +22,26 @@ export interface ParkedMessage {
 export const UNROUTED = 'unrouted';
 
 export type Selection = string[] | 'all';
+
+/** The header that matches a copy the broker returned to the replay that sent it. */
+const REPLAY_ID = 'x-statex-replay-id';
+
+/**
+ * The broker returned a replayed copy: no queue took it (the service queue was deleted, or never
+ * declared). The message stays parked; those replayed before it are in `replayed`.
+ */
+export class ReplayReturned extends Error {
+  constructor(
+    readonly queue: string,
+    readonly messageId: string,
+    readonly replayed: string[],
+  ) {
+    super(
+      `${queue} took no copy of ${messageId} (the queue does not exist: start the service or run npm run migrate, then replay again); it stays parked` +
+        (replayed.length ? `; replayed before it: ${replayed.join(', ')}` : ''),
+    );
+  }
+}
 
 /**
  * What an operator does with parked messages, on the broker itself: list and inspect them,
@@ -47,19 +68,31 @@ export class ParkedMessages {
     return (await this.list(service, 100_000)).find((m) => m.messageId === messageId);
   }
 
-  /** Republishes the selected messages; returns the ids replayed. */
+  /**
+   * Republishes the selected messages, each `mandatory` with a confirm; returns the ids replayed.
+   * A copy the broker returns (no queue took it) is not a replay: the original stays parked and
+   * the replay stops with ReplayReturned.
+   */
   async replay(service: string, selection: Selection): Promise<string[]> {
     const topology = topologyFor(this.namespace, service);
     return this.withChannel(async (channel) => {
+      const returned = new Set<string>();
+      channel.on('return', (msg: ConsumeMessage) => {
+        const id = msg.properties.headers?.[REPLAY_ID];
+        if (typeof id === 'string') returned.add(id);
+      });
       const done: string[] = [];
       for (const msg of await this.take(channel, this.queueOf(service), 100_000)) {
         if (!selected(msg, selection)) continue;
+        const replayId = randomUUID();
         const headers = { ...(msg.properties.headers ?? {}) };
         for (const header of [Header.ParkedReason, Header.ParkedAt, Header.LastError, 'x-death', 'x-delivery-count']) delete headers[header];
-        const properties = { ...msg.properties, headers: { ...headers, [Header.Attempt]: 1, [Header.ReplayedAt]: new Date().toISOString() }, persistent: true, mandatory: true };
+        const properties = { ...msg.properties, headers: { ...headers, [Header.Attempt]: 1, [Header.ReplayedAt]: new Date().toISOString(), [REPLAY_ID]: replayId }, persistent: true, mandatory: true };
         if (service === UNROUTED) channel.publish(topology.exchange, msg.properties.type || msg.fields.routingKey, msg.content, properties);
         else channel.sendToQueue(topology.queue, msg.content, properties);
         await channel.waitForConfirms();
+        // basic.return comes before the confirm: a returned copy is known by now.
+        if (returned.has(replayId)) throw new ReplayReturned(service === UNROUTED ? topology.exchange : topology.queue, idOf(msg), done);
         channel.ack(msg);
         done.push(idOf(msg));
       }
