@@ -1,5 +1,5 @@
 import { normalizeLine, parseNdjson } from './log-line';
-import { REDACTED, scrubText, scrubValue } from './redaction';
+import { REDACTED, SCRUB_MAX_DEPTH, scrubText, scrubValue, TOO_DEEP } from './redaction';
 
 describe('the logging service’s scrub', () => {
   const jwt = 'eyJhbGciOiJFZERTQSIsImtpZCI6IjEifQ.eyJzdWIiOiJ1c2VyLTEiLCJyb2xlcyI6WyJhZG1pbiJdfQ.sig-nature_bytes';
@@ -61,5 +61,17 @@ describe('the logging service’s scrub', () => {
     expect(parseNdjson('{"a":1}\n\n{"b":2}\n')).toEqual({ lines: [{ a: 1 }, { b: 2 }], problem: undefined, skipped: 0 });
     expect(parseNdjson('{"a":1}\n[1]\n{"b":2}').problem).toBe('line 2 is not a JSON object');
     expect(parseNdjson('{"a":1}\nnope\n{"b":2}', true)).toEqual({ lines: [{ a: 1 }, { b: 2 }], problem: 'line 2 is not a JSON object', skipped: 1 });
+  });
+
+  it('never keeps what it cannot scrub: a value nested deeper than it walks is replaced, NUL and secrets with it', () => {
+    const nest = (depth: number, leaf: unknown): unknown => (depth === 0 ? leaf : { a: nest(depth - 1, leaf) });
+    const deep = JSON.stringify(scrubValue(nest(SCRUB_MAX_DEPTH + 5, { password: 'hunter2', note: 'a\u0000b' })));
+    expect(deep).toContain(TOO_DEEP);
+    expect(deep).not.toContain('hunter2');
+    expect(deep).not.toContain('\\u0000');
+    // Within the depth it walks, values are kept and scrubbed.
+    const shallow = JSON.stringify(scrubValue(nest(3, { password: 'hunter2', note: 'kept' })));
+    expect(shallow).not.toContain('hunter2');
+    expect(shallow).toContain('kept');
   });
 });
