@@ -56,8 +56,14 @@ export class ServiceProcess {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => {
+      this.forcedStops += 1;
+      child.kill('SIGKILL');
+    }, 15_000);
     await exited;
     clearTimeout(timer);
   }
+
+  /** Stops that did not end within 15 s of their signal and were ended with SIGKILL. */
+  forcedStops = 0;
 }
