@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { readEnvSource } from '@statex/config';
 import { DEV_ADMIN_PASSWORD } from '../apps/user-portal/src/user-portal.env';
 import { checkGateway, findNginx, renderGateway, Upstreams } from './gateway';
-import { PLATFORM_APPS } from './platform-apps';
+import { applyPriority, PLATFORM_APPS } from './platform-apps';
 
 const root = resolve(__dirname, '..', '..');
 const logDir = join(root, 'var', 'log');
@@ -53,6 +53,7 @@ function portOpen(host: string, port: number): Promise<boolean> {
 function launch(m: Managed): void {
   m.log.write(`\n--- ${new Date().toISOString()} starting ${m.name} ---\n`);
   const child = spawn(m.command[0], m.command.slice(1), { cwd: root, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  applyPriority(m.name, child.pid);
   m.child = child;
   child.stdout!.pipe(m.log, { end: false });
   child.stderr!.pipe(m.log, { end: false });

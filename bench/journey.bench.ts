@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:journey`: accepted → acknowledgement email at the SMTP server, for the whole
+ * platform (the seven built apps on a fresh namespace, each lead also analysed and answered), at
+ * steady rates, with its own SMTP server that timestamps every message as it arrives.
+ * The reference, in the same run and at the same rates: an email sent straight to the same SMTP
+ * server with nodemailer (the floor: what delivery alone costs on this machine).
+ * node dist/bench/journey.bench.js [rates=5,20,50] [secondsPerRate=20]
+ */
+import { AddressInfo } from 'node:net';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { BenchPlatform, percentile, runBench } from './support/bench-platform';
+
+const RATES = (process.argv[2] ?? '5,20,50').split(',').map(Number);
+const SECONDS = Number(process.argv[3] ?? 20);
+/** How long after the last form an acknowledgement may still arrive and count. */
+const DRAIN_MS = 120_000;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+/** An SMTP server that keeps, per id in the subject of an acknowledgement (or a reference mail), when it arrived. */
+class ArrivalClock {
+  readonly acknowledgedAt = new Map<string, number>();
+  private server?: SMTPServer;
+  port = 0;
+
+  async start(): Promise<this> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, _session, done) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const at = Date.now();
+          // Quoted-printable soft breaks could split an id: join them before looking.
+          const raw = Buffer.concat(chunks).toString('latin1').replace(/=\r?\n/g, '');
+          // The id is in the subject ("We received your request <id>", "reference <id>"), not the Message-ID's.
+          const subject = /^Subject: (.*)$/im.exec(raw)?.[1] ?? '';
+          const id = UUID.exec(subject)?.[0];
+          if (id && /We received|reference/.test(subject) && !this.acknowledgedAt.has(id)) this.acknowledgedAt.set(id, at);
+          done();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+interface Round {
+  rate: number;
+  sent: number;
+  accepted: number;
+  latencies: number[];
+}
+
+/** `rate` per second for SECONDS, open loop (a slow answer never delays the next send). */
+async function steady(rate: number, send: (i: number) => Promise<string | undefined>, acceptedAt: Map<string, number>): Promise<{ sent: number; ids: string[] }> {
+  const total = rate * SECONDS;
+  const started = Date.now();
+  const pending: Array<Promise<void>> = [];
+  const ids: string[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      send(i).then((id) => {
+        if (!id) return;
+        acceptedAt.set(id, Date.now());
+        ids.push(id);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  return { sent: total, ids };
+}
+
+async function collect(clock: ArrivalClock, ids: string[], acceptedAt: Map<string, number>): Promise<number[]> {
+  const deadline = Date.now() + DRAIN_MS;
+  while (Date.now() < deadline && !ids.every((id) => clock.acknowledgedAt.has(id))) await new Promise((r) => setTimeout(r, 200));
+  return ids.flatMap((id) => (clock.acknowledgedAt.has(id) ? [clock.acknowledgedAt.get(id)! - acceptedAt.get(id)!] : []));
+}
+
+const row = (label: string, r: Round) =>
+  `  ${label.padEnd(10)} ${String(r.rate).padStart(4)}/s  sent ${String(r.sent).padStart(5)}  accepted ${String(r.accepted).padStart(5)}  acknowledged ${String(r.latencies.length).padStart(5)}   p50 ${percentile(r.latencies, 50).toFixed(0).padStart(6)} ms  p95 ${percentile(r.latencies, 95).toFixed(0).padStart(6)} ms  p99 ${percentile(r.latencies, 99).toFixed(0).padStart(6)} ms`;
+
+async function main(): Promise<void> {
+  const clock = await new ArrivalClock().start();
+  const platform = new BenchPlatform(10_500, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(clock.port), SUBMISSION_RATE_LIMIT_PER_MINUTE: '0' });
+  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: clock.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 5 });
+  const lines: string[] = [];
+  try {
+    await platform.start();
+    const submissions = `${platform.url('submission')}/api/submissions`;
+    for (const rate of RATES) {
+      // The reference: the same rate of emails, straight to the same SMTP server.
+      const sentAt = new Map<string, number>();
+      const reference = await steady(
+        rate,
+        async () => {
+          const id = crypto.randomUUID();
+          sentAt.set(id, Date.now());
+          await mailer.sendMail({ from: 'bench@statex.local', to: 'lead@example.com', subject: `reference ${id}`, text: `reference ${id}` });
+          return id;
+        },
+        new Map(),
+      );
+      const referenceRound: Round = { rate, sent: reference.sent, accepted: reference.ids.length, latencies: await collect(clock, reference.ids, sentAt) };
+
+      // The project: contact forms; accepted (202) → acknowledgement at the SMTP server.
+      const acceptedAt = new Map<string, number>();
+      const project = await steady(
+        rate,
+        async (i) => {
+          const res = await fetch(submissions, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: `Bench Lead ${i}`, email: `lead-${rate}-${i}@example.com`, message: 'We need a new e-shop with card payments and shipping for 300 products.' }),
+          }).catch(() => undefined);
+          return res?.status === 202 ? ((await res.json()) as { id: string }).id : undefined;
+        },
+        acceptedAt,
+      );
+      const projectRound: Round = { rate, sent: project.sent, accepted: project.ids.length, latencies: await collect(clock, project.ids, acceptedAt) };
+      const ratio = percentile(projectRound.latencies, 50) / percentile(referenceRound.latencies, 50);
+      lines.push(row('platform', projectRound), row('reference', referenceRound), `  ${''.padEnd(10)} p50 ratio platform/reference ${ratio.toFixed(1)}×; not acknowledged within ${DRAIN_MS / 1000} s: ${projectRound.accepted - projectRound.latencies.length}`);
+      console.log(lines.slice(-3).join('\n'));
+    }
+    console.log(
+      [
+        `journey  accepted → acknowledgement email at the SMTP server, whole platform, ${SECONDS} s per rate (goal at 50/s: p50 < 50 ms, p99 < 250 ms)`,
+        ...lines,
+      ].join('\n'),
+    );
+  } finally {
+    mailer.close();
+    await platform.stop();
+    await clock.stop();
+  }
+}
+
+runBench(main);
