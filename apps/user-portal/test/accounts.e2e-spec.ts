@@ -9,6 +9,7 @@ import { bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, Sm
 import { notificationService } from '../../notification/src/notification.app';
 import { NotificationEnv } from '../../notification/src/notification.env';
 import { AfterAnswer } from '../src/accounts/after-answer';
+import { SigningKeys } from '../src/keys/signing-keys.service';
 import { userPortalService } from '../src/user-portal.app';
 import { DEV_ADMIN_PASSWORD, DEV_KEYS_SECRET, UserPortalEnv } from '../src/user-portal.env';
 
@@ -497,6 +498,42 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
     await http.get('/api/users/me').set(bearer(fresh.body.accessToken)).expect(200);
     const admins = await queryDatabase<{ n: number }>(`${namespace}_user_portal`, `SELECT count(*)::int AS n FROM users WHERE email = $1`, [ADMIN.email]);
     expect(admins[0].n).toBe(1);
+  });
+
+  it('rotates the signing key by itself once it is older than AUTH_KEY_ROTATION_DAYS: the next key is published ahead of use, and the old one verifies until its tokens expire', async () => {
+    const user = await signUp();
+    const oldKid = headerOf(user.accessToken).kid;
+    const database = `${namespace}_user_portal`;
+    // Every key's history moved back past the rotation period, as if that time had gone by.
+    const aged = `make_interval(days => ${env.AUTH_KEY_ROTATION_DAYS + 1})`;
+    await queryDatabase(database, `UPDATE signing_keys SET active_from = active_from - ${aged}, expires_at = expires_at - ${aged}`);
+    const keys = portal.app.get(SigningKeys);
+    const publishAhead = env.AUTH_KEY_PUBLISH_AHEAD_S;
+    env.AUTH_KEY_PUBLISH_AHEAD_S = 3;
+    try {
+      await keys.maintain();
+    } finally {
+      env.AUTH_KEY_PUBLISH_AHEAD_S = publishAhead;
+    }
+    const [next] = await queryDatabase<{ kid: string; ahead_s: number }>(database, 'SELECT kid, extract(epoch FROM active_from - now())::float AS ahead_s FROM signing_keys ORDER BY active_from DESC LIMIT 1');
+    expect(next.kid).not.toBe(oldKid);
+    expect(next.ahead_s).toBeGreaterThan(0);
+    // Published before it signs anything, beside the key that still signs.
+    const published = (await http.get('/.well-known/jwks.json').expect(200)).body.keys.map((k: { kid: string }) => k.kid);
+    expect(published).toEqual(expect.arrayContaining([oldKid, next.kid]));
+    const before = await http.post('/api/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+    expect(headerOf(before.body.accessToken).kid).toBe(oldKid);
+    // From its start it signs; the old key's tokens still verify, and it is set to leave the JWKS once they expire.
+    await waitFor(async () => headerOf((await http.post('/api/auth/login').send({ email: user.email, password: PASSWORD })).body.accessToken).kid === next.kid, {
+      timeoutMs: 15_000,
+      intervalMs: 1000,
+      what: 'logins signed with the rotated-in key',
+    });
+    await http.get('/api/users/me').set(bearer(before.body.accessToken)).expect(200);
+    await keys.maintain();
+    const [old] = await queryDatabase<{ expires_at: Date | null }>(database, 'SELECT expires_at FROM signing_keys WHERE kid = $1', [oldKid]);
+    expect(old.expires_at).not.toBeNull();
+    expect(new Date(old.expires_at!).getTime()).toBeGreaterThan(Date.now() + env.AUTH_ACCESS_TOKEN_TTL_S * 1000);
   });
 
   it('lets an operator sign in to /queues in a browser: a login page, an HttpOnly cookie, no session left behind', async () => {

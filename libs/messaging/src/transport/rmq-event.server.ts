@@ -432,11 +432,24 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
     consumers.delete(this);
     const consumer = this.consumer;
     this.consumer = undefined;
-    if (consumer) await consumer.channel.cancel(consumer.tag).catch(() => undefined);
-    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    if (consumer) await consumer.channel.cancel(consumer.tag).catch((error: Error) => this.logger.warn(`Cancelling the consumer on ${this.topology.queue} failed: ${error.message}`));
+    else if (this.outage === undefined) this.logger.warn(`Closing with no consumer attached on ${this.topology.queue}`);
+    // A delivery the broker had already sent when it took the cancel still arrives after it (quorum
+    // queues hand messages to the channel ahead of the client): handle those too, rather than close
+    // on them and have them handed out again. Then wait for everything in hand, at most 10 s.
+    const deadline = Date.now() + 10_000;
+    await new Promise((r) => setTimeout(r, LATE_DELIVERY_GRACE_MS).unref());
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    }
+    const drained = this.inFlight.size === 0;
+    if (!drained) this.logger.warn(`${this.inFlight.size} message(s) still in hand after 10 s on ${this.topology.queue}: the broker hands them out again`);
     await super.close();
   }
 }
+
+/** How long a closing consumer waits after its cancel for deliveries already on their way. */
+const LATE_DELIVERY_GRACE_MS = 250;
 
 /** Marks a retry or park copy, to recognise it if the broker returns it. */
 const SETTLE_ID = 'x-statex-settle-id';

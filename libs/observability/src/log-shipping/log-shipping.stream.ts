@@ -70,18 +70,30 @@ export function logDestination(service: string, config: LogShippingConfig): pino
       counters: buffer,
     },
   });
-  // Shipping must never take the service down: a dead worker only stops shipping.
+  // Shipping must never take the service down: a dead worker only stops shipping. What it held,
+  // and every line after, is counted as dropped (stdout still has them all).
+  const slots = counters;
   let alive = true;
-  transport.on('error', () => (alive = false));
-  transport.on('close', () => (alive = false));
+  const died = (reason?: string) => {
+    if (!alive) return;
+    alive = false;
+    Atomics.add(slots, ShipperCounter.Dropped, Atomics.exchange(slots, ShipperCounter.Buffered, 0n));
+    // A closing process ends the worker too: only a failure is worth a line.
+    if (reason) process.stderr.write(`Log shipping stopped (${reason}); lines stay on stdout and count as dropped\n`);
+  };
+  transport.on('error', (error: Error) => died(error?.message ?? String(error)));
+  transport.on('close', () => died());
   const guarded = {
     write(line: string) {
-      if (!alive) return;
-      try {
-        transport.write(line);
-      } catch {
-        alive = false;
+      if (alive) {
+        try {
+          transport.write(line);
+          return;
+        } catch (error) {
+          died((error as Error).message);
+        }
       }
+      Atomics.add(slots, ShipperCounter.Dropped, 1n);
     },
   };
   shared = pino.multistream([
