@@ -1,14 +1,14 @@
 /**
  * `npm run bench:journey`: accepted → acknowledgement email at the SMTP server, for the whole
  * platform (the seven built apps on a fresh namespace, each lead also analysed and answered), at
- * steady rates, with its own SMTP server that timestamps every message as it arrives.
+ * steady rates, with its own SMTP server (the tests' SmtpStandIn, which notes when each message
+ * arrived).
  * The reference, in the same run and at the same rates: an email sent straight to the same SMTP
  * server with nodemailer (the floor: what delivery alone costs on this machine).
  * node dist/bench/journey.bench.js [rates=5,20,50] [secondsPerRate=20]
  */
-import { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
+import { SmtpStandIn } from '@statex/testing/smtp';
 import { BenchPlatform, percentile, runBench } from './support/bench-platform';
 
 const RATES = (process.argv[2] ?? '5,20,50').split(',').map(Number);
@@ -17,40 +17,18 @@ const SECONDS = Number(process.argv[3] ?? 20);
 const DRAIN_MS = 120_000;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-/** An SMTP server that keeps, per id in the subject of an acknowledgement (or a reference mail), when it arrived. */
-class ArrivalClock {
-  readonly acknowledgedAt = new Map<string, number>();
-  private server?: SMTPServer;
-  port = 0;
-
-  async start(): Promise<this> {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData: (stream, _session, done) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const at = Date.now();
-          // Quoted-printable soft breaks could split an id: join them before looking.
-          const raw = Buffer.concat(chunks).toString('latin1').replace(/=\r?\n/g, '');
-          // The id is in the subject ("We received your request <id>", "reference <id>"), not the Message-ID's.
-          const subject = /^Subject: (.*)$/im.exec(raw)?.[1] ?? '';
-          const id = UUID.exec(subject)?.[0];
-          if (id && /We received|reference/.test(subject) && !this.acknowledgedAt.has(id)) this.acknowledgedAt.set(id, at);
-          done();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.server.address() as AddressInfo).port;
-    return this;
+/**
+ * When the first message whose subject matches `kind` and names each id arrived whole at the SMTP
+ * server ("We received your request <id>", "reference <id>").
+ */
+function arrivals(smtp: SmtpStandIn, kind: RegExp): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const mail of smtp.messages) {
+    const subject = mail.subject ?? '';
+    const id = kind.test(subject) ? UUID.exec(subject)?.[0] : undefined;
+    if (id && !at.has(id)) at.set(id, smtp.receivedAt.get(mail)!);
   }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
+  return at;
 }
 
 interface Round {
@@ -82,19 +60,24 @@ async function steady(rate: number, send: (i: number) => Promise<string | undefi
   return { sent: total, ids };
 }
 
-async function collect(clock: ArrivalClock, ids: string[], acceptedAt: Map<string, number>): Promise<number[]> {
+/** Latency from `startedAt` to the matching message's arrival, for each id that arrived within DRAIN_MS. */
+async function collect(smtp: SmtpStandIn, kind: RegExp, ids: string[], startedAt: Map<string, number>): Promise<number[]> {
   const deadline = Date.now() + DRAIN_MS;
-  while (Date.now() < deadline && !ids.every((id) => clock.acknowledgedAt.has(id))) await new Promise((r) => setTimeout(r, 200));
-  return ids.flatMap((id) => (clock.acknowledgedAt.has(id) ? [clock.acknowledgedAt.get(id)! - acceptedAt.get(id)!] : []));
+  let arrived = arrivals(smtp, kind);
+  while (Date.now() < deadline && !ids.every((id) => arrived.has(id))) {
+    await new Promise((r) => setTimeout(r, 200));
+    arrived = arrivals(smtp, kind);
+  }
+  return ids.flatMap((id) => (arrived.has(id) ? [arrived.get(id)! - startedAt.get(id)!] : []));
 }
 
 const row = (label: string, r: Round) =>
   `  ${label.padEnd(10)} ${String(r.rate).padStart(4)}/s  sent ${String(r.sent).padStart(5)}  accepted ${String(r.accepted).padStart(5)}  acknowledged ${String(r.latencies.length).padStart(5)}   p50 ${percentile(r.latencies, 50).toFixed(0).padStart(6)} ms  p95 ${percentile(r.latencies, 95).toFixed(0).padStart(6)} ms  p99 ${percentile(r.latencies, 99).toFixed(0).padStart(6)} ms`;
 
 async function main(): Promise<void> {
-  const clock = await new ArrivalClock().start();
-  const platform = new BenchPlatform(10_500, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(clock.port), SUBMISSION_RATE_LIMIT_PER_MINUTE: '0' });
-  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: clock.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 5 });
+  const smtp = await new SmtpStandIn().start();
+  const platform = new BenchPlatform(10_500, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SUBMISSION_RATE_LIMIT_PER_MINUTE: '0' });
+  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 5 });
   const lines: string[] = [];
   try {
     await platform.start();
@@ -112,7 +95,7 @@ async function main(): Promise<void> {
         },
         new Map(),
       );
-      const referenceRound: Round = { rate, sent: reference.sent, accepted: reference.ids.length, latencies: await collect(clock, reference.ids, sentAt) };
+      const referenceRound: Round = { rate, sent: reference.sent, accepted: reference.ids.length, latencies: await collect(smtp, /^reference /, reference.ids, sentAt) };
 
       // The project: contact forms; accepted (202) → acknowledgement at the SMTP server.
       const acceptedAt = new Map<string, number>();
@@ -128,7 +111,7 @@ async function main(): Promise<void> {
         },
         acceptedAt,
       );
-      const projectRound: Round = { rate, sent: project.sent, accepted: project.ids.length, latencies: await collect(clock, project.ids, acceptedAt) };
+      const projectRound: Round = { rate, sent: project.sent, accepted: project.ids.length, latencies: await collect(smtp, /^We received/, project.ids, acceptedAt) };
       const ratio = percentile(projectRound.latencies, 50) / percentile(referenceRound.latencies, 50);
       lines.push(row('platform', projectRound), row('reference', referenceRound), `  ${''.padEnd(10)} p50 ratio platform/reference ${ratio.toFixed(1)}×; not acknowledged within ${DRAIN_MS / 1000} s: ${projectRound.accepted - projectRound.latencies.length}`);
       console.log(lines.slice(-3).join('\n'));
@@ -142,7 +125,7 @@ async function main(): Promise<void> {
   } finally {
     mailer.close();
     await platform.stop();
-    await clock.stop();
+    await smtp.stop();
   }
 }
 

@@ -11,6 +11,8 @@ export type SmtpMode = 'accept' | 'temporary-failure' | 'permanent-failure';
  */
 export class SmtpStandIn {
   readonly messages: ParsedMail[] = [];
+  /** When each message had arrived whole (before parsing and any delay): for latency measures. */
+  readonly receivedAt = new Map<ParsedMail, number>();
   mode: SmtpMode = 'accept';
   /** Answers each message after this long, like a slow provider. */
   delayMs = 0;
@@ -37,8 +39,11 @@ export class SmtpStandIn {
           });
           return;
         }
+        let arrived = Date.now();
+        stream.once('end', () => (arrived = Date.now()));
         simpleParser(stream)
           .then(async (mail) => {
+            this.receivedAt.set(mail, arrived);
             this.unanswered += 1;
             if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
             this.unanswered -= 1;

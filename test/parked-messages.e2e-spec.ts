@@ -3,9 +3,9 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { BaseEnv } from '@statex/config';
 import { assertEventExchange, Header, ParkedMessages, publishOptions, topologyFor } from '@statex/messaging';
 import { AuthStandIn, bearer, BrokerProbe, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
-import { aiWorkerService } from '../../../apps/ai-worker/src/ai-worker.app';
-import { AiWorkerEnv } from '../../../apps/ai-worker/src/ai-worker.env';
-import { runDlq, UsageError } from '../../../scripts/dlq';
+import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
+import { AiWorkerEnv } from '../apps/ai-worker/src/ai-worker.env';
+import { runDlq, UsageError } from '../scripts/dlq';
 
 /** Operators' view of parked messages: the API every service serves, and `npm run dlq`. */
 describe('parked messages: list, inspect, replay, discard (real RabbitMQ)', () => {

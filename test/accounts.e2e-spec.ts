@@ -6,12 +6,12 @@ import request from 'supertest';
 import { ConfigValidationError, loadEnv } from '@statex/config';
 import { RoutingKey } from '@statex/contracts';
 import { bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
-import { notificationService } from '../../notification/src/notification.app';
-import { NotificationEnv } from '../../notification/src/notification.env';
-import { AfterAnswer } from '../src/accounts/after-answer';
-import { SigningKeys } from '../src/keys/signing-keys.service';
-import { userPortalService } from '../src/user-portal.app';
-import { DEV_ADMIN_PASSWORD, DEV_KEYS_SECRET, UserPortalEnv } from '../src/user-portal.env';
+import { notificationService } from '../apps/notification/src/notification.app';
+import { NotificationEnv } from '../apps/notification/src/notification.env';
+import { AfterAnswer } from '../apps/user-portal/src/accounts/after-answer';
+import { SigningKeys } from '../apps/user-portal/src/keys/signing-keys.service';
+import { userPortalService } from '../apps/user-portal/src/user-portal.app';
+import { DEV_ADMIN_PASSWORD, DEV_KEYS_SECRET, UserPortalEnv } from '../apps/user-portal/src/user-portal.env';
 
 const ADMIN = { email: 'admin@statex.test', password: 'Admin-test-password-42' };
 const PASSWORD = 'correct horse battery staple';
