@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import fc from 'fast-check';
 import request from 'supertest';
+import { ACCESS_EXTENSION, type AccessRule } from '@statex/auth';
 import type { BaseEnv } from '@statex/config';
+import type { Role } from '@statex/contracts';
 import type { ServiceDefinition } from '@statex/runtime';
-import { AuthStandIn, BrokerProbe, dropDatabases, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
@@ -19,20 +21,25 @@ import { notificationService } from '../apps/notification/src/notification.app';
 import { NotificationEnv } from '../apps/notification/src/notification.env';
 import { submissionService } from '../apps/submission/src/submission.app';
 import { SubmissionEnv } from '../apps/submission/src/submission.env';
+import { hostile } from './fixtures/hostile/corpus';
 import { userPortalService } from '../apps/user-portal/src/user-portal.app';
 import { UserPortalEnv } from '../apps/user-portal/src/user-portal.env';
 
 /**
  * Every operation of every service, fuzzed from the service's own OpenAPI document: requests made
- * valid from the schemas (fast-check, seeded), then each field made wrong in turn, then bodies
- * that are wrong as a whole. Each is sent without a token and with an admin's token (admins hold
- * every staff role), so the guard is not the only thing answering. It passes when no answer is a
- * 5xx, every status is one the document declares, every JSON body matches the schema declared for its status,
- * and every service is still ready afterwards. FUZZ_SEED and FUZZ_RUNS change the run.
+ * valid from the schemas (fast-check, seeded), then each field made wrong in turn (path, query and
+ * header parameters, JSON and multipart bodies, file names and file contents), then bodies that are
+ * wrong as a whole. Each is sent without a token and with a token holding a role the operation
+ * needs, as its `x-statex-access` extension says (rotating through the roles it allows), so the
+ * guard is not the only thing answering. It passes when no answer is a 5xx, every status is one the
+ * document declares, every JSON body matches the schema declared for its status, and every service
+ * is still ready afterwards. FUZZ_SEED and FUZZ_RUNS change the run; FUZZ_DEBUG=1 prints each
+ * multipart form and header value that was not refused.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3);
 const ADMIN = { email: 'admin@fuzz.test', password: 'Fuzz-admin-password-42' };
+const PASSWORD = 'Fuzz-user-password-42';
 
 type Schema = {
   $ref?: string;
@@ -54,6 +61,7 @@ type Schema = {
 };
 type Parameter = { name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema?: Schema };
 type Operation = {
+  [ACCESS_EXTENSION]?: AccessRule;
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema?: Schema }> };
   responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
@@ -64,12 +72,13 @@ interface Attempt {
   method: string;
   path: string;
   query: Record<string, unknown>;
+  headers?: Record<string, string>;
   body?: unknown;
-  raw?: { contentType: string; text: string };
+  raw?: { contentType: string; text: string | Buffer };
   what: string;
 }
 
-const NASTY_STRINGS = ['', 'a\u0000b', '\u0000', '\uD800', '\u202Eevil\u202C', '𝕏'.repeat(500), 'x'.repeat(20_000), ' ', '<script>alert(1)</script>', "'; DROP TABLE users; --", '../../etc/passwd', '%00', '{{constructor}}'];
+const NASTY_STRINGS = ['', 'a\u0000b', 'one\r\nBcc: all@example.com', '\u0000', '\uD800', '\u202Eevil\u202C', '𝕏'.repeat(500), 'x'.repeat(20_000), ' ', '<script>alert(1)</script>', "'; DROP TABLE users; --", '../../etc/passwd', '%00', '{{constructor}}'];
 const NASTY_VALUES: unknown[] = [null, 123, -1, 1e308, -1e308, 0.5, true, [], ['x'], {}, { $gt: '' }, nest(60)];
 
 function nest(depth: number): unknown {
@@ -160,28 +169,145 @@ function sample<T>(arbitrary: fc.Arbitrary<T>, seed: number): T[] {
   return fc.sample(arbitrary, { seed, numRuns: RUNS });
 }
 
+/** Header values a client can put on the wire (Node refuses NUL and other controls) that are still wrong. */
+const NASTY_HEADERS = ['', ' ', 'x'.repeat(256), 'x'.repeat(8000), 'caf\u00e9', 'a\tb', '${jndi:ldap://x/a}', "'; DROP TABLE users; --", '../../etc/passwd', '\u00ff'.repeat(300)];
+
+const isBinary = (s: Schema) => s.type === 'string' && s.format === 'binary';
+
+interface Part {
+  name: string;
+  value?: string;
+  file?: { filename?: string; filenameStar?: string; contentType?: string; data: Buffer };
+  /** Part headers written as given, instead of the ones the part would have. */
+  rawHeaders?: string;
+}
+
+/** A multipart/form-data body written byte by byte, so that it can be wrong in any way. */
+function multipart(parts: Part[], boundary: string, { close = true } = {}): Buffer {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    let headers = part.rawHeaders;
+    if (headers === undefined) {
+      headers = `Content-Disposition: form-data; name="${part.name}"`;
+      if (part.file?.filename !== undefined) headers += `; filename="${part.file.filename}"`;
+      if (part.file?.filenameStar !== undefined) headers += `; filename*=UTF-8''${part.file.filenameStar}`;
+      if (part.file) headers += `\r\nContent-Type: ${part.file.contentType ?? 'application/octet-stream'}`;
+    }
+    chunks.push(Buffer.from(`--${boundary}\r\n${headers}\r\n\r\n`), part.file ? part.file.data : Buffer.from(part.value ?? ''), Buffer.from('\r\n'));
+  }
+  if (close) chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Multipart attempts for an operation that takes multipart/form-data: a valid form from the schema
+ * (text fields from the document's examples, a small text file in each file field), then each text
+ * field missing, duplicated and wrong, each file field with hostile names, contents and counts, and
+ * forms that are broken as a whole.
+ */
+function multipartAttempts(spec: Spec, method: string, base: { url: string; query: Record<string, unknown> }, schema: Schema | undefined, seed: number): Attempt[] {
+  const s = deref(spec, schema);
+  const properties = s.properties ?? {};
+  const fileFields = Object.keys(properties).filter((k) => {
+    const p = deref(spec, properties[k]);
+    return isBinary(p) || (p.type === 'array' && isBinary(deref(spec, p.items)));
+  });
+  const manyFiles = (k: string) => deref(spec, properties[k]).type === 'array';
+  const textFields = Object.keys(properties).filter((k) => !fileFields.includes(k));
+  const textSchema: Schema = { ...s, properties: Object.fromEntries(textFields.map((k) => [k, properties[k]])) };
+  const asText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const textParts = (values: unknown): Part[] => Object.entries((values ?? {}) as Record<string, unknown>).map(([name, v]) => ({ name, value: asText(v) }));
+  const goodText = textParts(example(spec, textSchema));
+  const goodFile = (name: string, file: Partial<NonNullable<Part['file']>> = {}): Part => ({ name, file: { filename: 'note.txt', contentType: 'text/plain', data: Buffer.from('A plain note about the project.\n'), ...file } });
+  const goodFiles = fileFields.map((k) => goodFile(k));
+  const boundary = `fuzz${seed}boundary`;
+  const out: Attempt[] = [];
+  const form = (parts: Part[], what: string, { close = true, contentType = `multipart/form-data; boundary=${boundary}` } = {}) =>
+    out.push({ method, path: base.url, query: base.query, raw: { contentType, text: multipart(parts, boundary, { close }) }, what: `multipart: ${what}` });
+
+  form([...goodText, ...goodFiles], 'valid from the schema');
+  if (fileFields.every((k) => !(s.required ?? []).includes(k))) form(goodText, 'valid, without files');
+  for (const values of sample(valid(spec, textSchema), seed)) form([...textParts(values), ...goodFiles], 'generated from the schema');
+  for (const field of textFields) {
+    const others = goodText.filter((p) => p.name !== field);
+    form([...others, ...goodFiles], `without ${field}`);
+    form([...goodText, { name: field, value: 'again' }, ...goodFiles], `${field} twice`);
+    for (const bad of [...NASTY_STRINGS, 'a\u0001b']) form([...others, { name: field, value: bad }, ...goodFiles], `${field}=${JSON.stringify(bad).slice(0, 30)}`);
+  }
+  for (const field of fileFields) {
+    const others = [...goodText, ...goodFiles.filter((p) => p.name !== field)];
+    const names: Array<[string, Partial<NonNullable<Part['file']>>]> = [
+      ['NUL in filename*', { filename: undefined, filenameStar: 'a%00b.txt' }],
+      ['control character in the name', { filename: 'a\u0001b.txt' }],
+      ['path traversal', { filename: '../../etc/passwd' }],
+      ['1,000-character name', { filename: `${'n'.repeat(1000)}.txt` }],
+      ['right-to-left override', { filename: '\u202Etxt.exe' }],
+      ['empty name', { filename: '' }],
+      ['no name', { filename: undefined }],
+      ['invalid percent-encoding', { filename: undefined, filenameStar: '%E0%A4%A.txt' }],
+    ];
+    for (const [what, file] of names) form([...others, goodFile(field, file)], `${field} ${what}`);
+    const contents: Array<[string, Buffer, string]> = [
+      ['empty file', Buffer.alloc(0), 'text/plain'],
+      ['HTML sent as text', hostile.htmlWithBom(), 'text/plain'],
+      ['SVG with script', hostile.svg(), 'image/svg+xml'],
+      ['invalid UTF-8', Buffer.from([0x48, 0x69, 0xff, 0xfe, 0xc5]), 'text/plain'],
+      ['the ASF that hangs old file-type', hostile.asf(), 'video/x-ms-asf'],
+      ['a broken zip named docx', hostile.brokenZip(), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+      ['an HTML/PDF polyglot', hostile.polyglotHtmlPdf(), 'application/pdf'],
+      ['random bytes said to be PNG', Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7919 + seed) % 256)), 'image/png'],
+    ];
+    for (const [what, data, contentType] of contents) form([...others, goodFile(field, { data, contentType, filename: `f.${contentType.split('/')[1].slice(0, 4)}` })], `${field}: ${what}`);
+    form([...others, ...Array.from({ length: manyFiles(field) ? 6 : 2 }, () => goodFile(field))], `${field}: too many files`);
+  }
+  form([...goodText, ...goodFiles, goodFile('unexpected')], 'a file in an unknown field');
+  form([...goodText, ...goodFiles, { name: 'unexpected', value: 'field' }], 'an unknown text field');
+  form([...goodText, { name: 'a\u0000b', value: 'x' }, ...goodFiles], 'NUL in a field name');
+  form([...goodText, ...goodFiles], 'no closing boundary', { close: false });
+  form([...goodText, ...goodFiles], 'no boundary in the content type', { contentType: 'multipart/form-data' });
+  form([...goodText, ...goodFiles], 'a boundary the body does not use', { contentType: 'multipart/form-data; boundary=other' });
+  form([...goodText, { name: 'x', rawHeaders: 'Content-Type: text/plain' }, ...goodFiles], 'a part without Content-Disposition');
+  form([...goodText, { name: 'x', rawHeaders: `Content-Disposition: form-data; name="x"; ${'p=q; '.repeat(2000)}` }, ...goodFiles], 'a 10 KB part header');
+  form([], 'an empty form');
+  const whole = multipart([...goodText, ...goodFiles], boundary);
+  out.push({ method, path: base.url, query: base.query, raw: { contentType: `multipart/form-data; boundary=${boundary}`, text: whole.subarray(0, Math.floor(whole.length / 2)) }, what: 'multipart: cut off halfway' });
+  return out;
+}
+
 /** Every attempt for one operation: valid ones, each field wrong in turn, wrong bodies as a whole. */
 function attempts(spec: Spec, method: string, path: string, op: Operation, seed: number): Attempt[] {
   const params = op.parameters ?? [];
   const pathParams = params.filter((p) => p.in === 'path');
   const queryParams = params.filter((p) => p.in === 'query');
+  const headerParams = params.filter((p) => p.in === 'header');
   const fill = (p: Parameter, s: number) => sample(valid(spec, p.schema), s)[0];
+  // Header values from the schema, kept to what may travel in a header (visible ASCII).
+  const fillHeader = (p: Parameter, s: number) => String(fill(p, s) ?? '').replace(/[^\x21-\x7e]/g, '') || `fuzz-${s}`;
   const build = (s: number, overrides: { path?: Record<string, unknown>; query?: Record<string, unknown> } = {}) => {
     let url = path;
     for (const p of pathParams) url = url.replace(`{${p.name}}`, encodeURIComponent(String(overrides.path?.[p.name] ?? fill(p, s))));
     const query: Record<string, unknown> = {};
     for (const p of queryParams) if (p.required || s % 2 === 0) query[p.name] = fill(p, s + 1);
-    return { url, query: { ...query, ...overrides.query } };
+    const headers: Record<string, string> = {};
+    for (const p of headerParams) if (p.required || s % 2 === 0) headers[p.name] = fillHeader(p, s + 2);
+    return { url, query: { ...query, ...overrides.query }, headers };
   };
   const jsonBody = op.requestBody?.content['application/json']?.schema;
   const bodies = jsonBody ? [example(spec, jsonBody), ...sample(valid(spec, jsonBody), seed)] : [undefined];
   const out: Attempt[] = [];
   bodies.forEach((body, i) => {
-    const { url, query } = build(seed + i);
-    out.push({ method, path: url, query, body, what: 'valid from the schema' });
+    const { url, query, headers } = build(seed + i);
+    out.push({ method, path: url, query, headers, body, what: 'valid from the schema' });
   });
   const base = build(seed);
   const validBody = bodies[0];
+  // Each header parameter: absent, then each value wrong in turn.
+  for (const p of headerParams) {
+    out.push({ method, path: base.url, query: base.query, body: validBody, what: `header ${p.name} absent` });
+    for (const bad of NASTY_HEADERS) out.push({ method, path: base.url, query: base.query, headers: { [p.name]: bad }, body: validBody, what: `header ${p.name}=${JSON.stringify(bad).slice(0, 30)}` });
+  }
+  const multipartBody = op.requestBody?.content['multipart/form-data'];
+  if (multipartBody) out.push(...multipartAttempts(spec, method, base, multipartBody.schema, seed));
   // Each path parameter, then each query parameter, made wrong.
   for (const p of pathParams) for (const bad of ['x', '0', '-1', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '%00', 'a'.repeat(300), '..']) out.push({ method, ...build(seed, { path: { [p.name]: bad } }), path: build(seed, { path: { [p.name]: bad } }).url, body: validBody, what: `path ${p.name}=${bad.slice(0, 20)}` });
   for (const p of queryParams) for (const bad of [...NASTY_STRINGS.slice(0, 8), '-1', '1e999', '99999999999999999999']) out.push({ method, path: base.url, query: { ...base.query, [p.name]: bad }, body: validBody, what: `query ${p.name}=${JSON.stringify(bad).slice(0, 30)}` });
@@ -234,17 +360,27 @@ describe('every operation of every service, fuzzed from its OpenAPI document (se
     logging: { definition: loggingService as never, schema: LoggingEnv },
     content: { definition: contentService as never, schema: ContentEnv },
   };
-  let adminStandIn: string;
-  let adminPortal: string;
+  /** A token for each role: minted by the stand-in for the services that trust it, issued by user-portal for itself. */
+  const standInTokens = new Map<Role, string>();
+  const portalTokens = new Map<Role, string>();
+
+  /** A user-portal account with this role, verified, signed in (registered through the API; role and verification set in its database). */
+  const portalAccount = async (role: Role): Promise<string> => {
+    const http = targets['user-portal'].service!.http;
+    const email = `${role}@fuzz.test`;
+    await http.post('/api/auth/register').send({ email, password: PASSWORD, name: `Fuzz ${role}`, locale: 'en' }).expect(202);
+    await queryDatabase(`${namespace}_user_portal`, 'UPDATE users SET role = $2, email_verified_at = now() WHERE email = $1', [email, role]);
+    return (await http.post('/api/auth/login').send({ email, password: PASSWORD }).expect(200)).body.accessToken as string;
+  };
 
   beforeAll(async () => {
     await Promise.all([auth.start(), smtp.start()]);
-    adminStandIn = await auth.mint({ roles: ['admin'], email: 'admin@fuzz.test', expiresIn: 3600 });
+    for (const role of ['admin', 'operator', 'client', 'service'] as Role[]) standInTokens.set(role, await auth.mint({ roles: [role], email: `${role}@fuzz.test`, expiresIn: 3600 }));
     for (const target of Object.values(targets)) {
       target.service = await startServiceForTest(target.definition, testEnv(target.schema, namespace, { ...auth.env, SMTP_PORT: smtp.port, ...target.overrides }));
     }
-    const login = await targets['user-portal'].service!.http.post('/api/auth/login').send(ADMIN).expect(200);
-    adminPortal = login.body.accessToken;
+    portalTokens.set('admin', (await targets['user-portal'].service!.http.post('/api/auth/login').send(ADMIN).expect(200)).body.accessToken);
+    for (const role of ['operator', 'client'] as Role[]) portalTokens.set(role, await portalAccount(role));
   }, 120_000);
 
   afterAll(async () => {
@@ -263,27 +399,46 @@ describe('every operation of every service, fuzzed from its OpenAPI document (se
     const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: false });
     ajv.addSchema({ $id: 'doc.json', components: withDocRefs(spec.components ?? {}) });
     const validators = new Map<string, ValidateFunction>();
-    const token = name === 'user-portal' ? adminPortal : adminStandIn;
+    const tokens = name === 'user-portal' ? portalTokens : standInTokens;
     const failures: string[] = [];
     let sent = 0;
     let operationIndex = 0;
     const statuses = new Map<number, number>();
+    const byRole = new Map<string, number>();
+    const byKind = new Map<string, number>();
 
     for (const [path, item] of Object.entries(spec.paths)) {
       for (const [method, op] of Object.entries(item)) {
         operationIndex += 1;
+        // The roles that may call it (an operation that says nothing is for admins, as the guard
+        // has it); a public or any-signed-in operation is tried with each role a token can carry.
+        const rule = op[ACCESS_EXTENSION] ?? { kind: 'roles', roles: ['admin'] };
+        const roles = (rule.kind === 'roles' ? rule.roles : ([...tokens.keys()] as Role[])).filter((r) => tokens.has(r));
+        const headerNames = (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase());
+        if (new Set(headerNames).size !== headerNames.length) failures.push(`${method.toUpperCase()} ${path}: the document lists a header twice (${headerNames.join(', ')})`);
+        if (roles.length === 0) failures.push(`${method.toUpperCase()} ${path}: no role this test can carry may call it (${JSON.stringify(rule)})`);
+        let attemptIndex = 0;
         for (const attempt of attempts(spec, method, path, op, SEED + operationIndex * 1000)) {
+          const role = roles[attemptIndex % Math.max(roles.length, 1)];
+          attemptIndex += 1;
           for (const withToken of [false, true]) {
             let req = (http as unknown as Record<string, (url: string) => request.Test>)[method](attempt.path).query(attempt.query as Record<string, string>);
-            if (withToken) req = req.set('authorization', `Bearer ${token}`);
+            if (withToken) {
+              req = req.set('authorization', `Bearer ${tokens.get(role)}`);
+              byRole.set(role, (byRole.get(role) ?? 0) + 1);
+            }
+            for (const [header, value] of Object.entries(attempt.headers ?? {})) req = req.set(header, value);
             if (attempt.raw) req = req.set('content-type', attempt.raw.contentType).send(attempt.raw.text);
             else if (attempt.body !== undefined) req = req.send(attempt.body as object);
             const res = await req;
             sent += 1;
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            const kind = attempt.what.split(':')[0] === 'multipart' ? (/^multipart: (valid|generated)/.test(attempt.what) ? 'valid multipart' : 'wrong multipart') : attempt.what.startsWith('header ') ? 'wrong header' : undefined;
+            if (process.env.FUZZ_DEBUG && kind && res.status < 300) console.log(name, withToken, attempt.what, res.status);
+            if (kind) byKind.set(`${kind} ${res.status}`, (byKind.get(`${kind} ${res.status}`) ?? 0) + 1);
             const declared = op.responses[String(res.status)] ?? op.responses.default;
             const describe = () =>
-              `${method.toUpperCase()} ${attempt.path} ${JSON.stringify(attempt.query)} (${attempt.what}, ${withToken ? 'admin token' : 'no token'}) body=${JSON.stringify(attempt.raw?.text ?? attempt.body)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 200)}`;
+              `${method.toUpperCase()} ${attempt.path} ${JSON.stringify(attempt.query)} (${attempt.what}, ${withToken ? `${role} token` : 'no token'}) headers=${JSON.stringify(attempt.headers ?? {}).slice(0, 100)} body=${JSON.stringify(Buffer.isBuffer(attempt.raw?.text) ? attempt.raw.text.toString('latin1') : (attempt.raw?.text ?? attempt.body))?.slice(0, 300)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 200)}`;
             if (res.status >= 500) failures.push(`5xx: ${describe()}`);
             else if (!declared) failures.push(`undeclared status: ${describe()}`);
             else if (/json/.test(String(res.headers['content-type']))) {
@@ -300,7 +455,7 @@ describe('every operation of every service, fuzzed from its OpenAPI document (se
       }
     }
     await http.get('/health/ready').expect(200);
-    process.stdout.write(`fuzz ${name}: ${sent} requests over ${operationIndex} operations, by status ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`);
+    process.stdout.write(`fuzz ${name}: ${sent} requests over ${operationIndex} operations, by status ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}, with a token by role ${JSON.stringify(Object.fromEntries(byRole))}${byKind.size ? `, multipart and header attempts by status ${JSON.stringify(Object.fromEntries([...byKind].sort()))}` : ''}\n`);
     // Printed so a failing run names the requests; one line per distinct problem.
     if (failures.length > 0) console.error(`${name}: ${failures.length} of ${sent} requests failed (seed ${SEED})\n${[...new Set(failures)].slice(0, 40).join('\n')}`);
     expect({ service: name, sent, failures: failures.length }).toEqual({ service: name, sent, failures: 0 });

@@ -139,6 +139,17 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
     await http.post('/api/submissions').send({ ...lead, contactChannel: 'whatsapp', phone: '+420601123456' }).expect(202);
   });
 
+  it('takes a message of many lines, but a name or company of one line only (no line breaks or controls), as JSON and as a form', async () => {
+    await http.post('/api/submissions').send({ ...lead, message: 'Hello,\r\nwe need a shop.\n\tThanks' }).expect(202);
+    const json = await http.post('/api/submissions').send({ ...lead, name: 'Jana\r\nBcc: all@example.com', company: 'Acme\u2028Ltd' }).expect(400);
+    expect(json.body.errors).toEqual([
+      { field: 'name', messages: ['name must be a single line without control characters'] },
+      { field: 'company', messages: ['company must be a single line without control characters'] },
+    ]);
+    const form = await http.post('/api/submissions').field('name', 'Jana\nNováková').field('email', lead.email).field('message', 'hi\nthere').expect(400);
+    expect(form.body.errors).toEqual([{ field: 'name', messages: ['name must be a single line without control characters'] }]);
+  });
+
   it('refuses an unknown field in a multipart form too', async () => {
     const res = await http.post('/api/submissions').field('name', 'A').field('email', 'a@example.com').field('message', 'hi').field('admin', 'true').expect(400);
     expect(res.body.errors).toEqual([{ field: 'admin', messages: ['property admin should not exist'] }]);

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Role } from '@statex/contracts';
 import type { AuthUser } from './auth-user';
 
@@ -11,13 +11,22 @@ export const ACCESS_RULE = 'statex:access';
  */
 export type AccessRule = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'roles'; roles: Role[] };
 
+/**
+ * The OpenAPI extension on each operation that says who may call it, as the guard reads it
+ * (`{ kind: 'roles', roles: [...] }`); an operation without it is for admins only. Clients and the
+ * contract fuzz read it to know which token an operation needs.
+ */
+export const ACCESS_EXTENSION = 'x-statex-access';
+
+const access = (rule: AccessRule) => applyDecorators(SetMetadata(ACCESS_RULE, rule), ApiExtension(ACCESS_EXTENSION, rule));
+
 /** Anyone, without a token (a token, when sent and valid, still tells the handler who calls). */
-export const Public = () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule);
+export const Public = () => access({ kind: 'public' });
 
 /** Any signed-in caller, whatever their role. */
 export const Authenticated = () =>
   applyDecorators(
-    SetMetadata(ACCESS_RULE, { kind: 'authenticated' } satisfies AccessRule),
+    access({ kind: 'authenticated' }),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'No access token, or an invalid or expired one' }),
   );
@@ -25,7 +34,7 @@ export const Authenticated = () =>
 /** Callers holding at least one of these roles. */
 export const Roles = (...roles: Role[]) =>
   applyDecorators(
-    SetMetadata(ACCESS_RULE, { kind: 'roles', roles } satisfies AccessRule),
+    access({ kind: 'roles', roles }),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'No access token, or an invalid or expired one' }),
     ApiForbiddenResponse({ description: `The token lacks the role: ${roles.join(' or ')}` }),

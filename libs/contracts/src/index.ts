@@ -6,6 +6,7 @@ export * from './events/notification.events';
 export * from './events/ai.events';
 export * from './events/user.events';
 export * from './events/content.events';
+export * from './single-line';
 export * from './submission/create-submission.dto';
 export * from './submission/submission.views';
 export * from './ai/analysis';

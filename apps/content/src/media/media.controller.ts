@@ -5,7 +5,6 @@ import {
   ApiConsumes,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotModifiedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
@@ -19,6 +18,7 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthUser, CurrentUser, Public, Roles } from '@statex/auth';
 import { MediaPage, MediaService, MediaView } from './media.service';
+import { ConditionalGet, etagMatches } from '../conditional-get';
 
 class MediaIdParam {
   @ApiProperty({ format: 'uuid' })
@@ -65,7 +65,7 @@ export class MediaController {
     description: 'The file, with the type its content was found to be',
     content: Object.fromEntries(['image/png', 'image/jpeg', 'application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'text/plain'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
   })
-  @ApiNotModifiedResponse({ description: 'The If-None-Match ETag is still current' })
+  @ConditionalGet()
   async file(@Param() { id }: MediaIdParam, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<StreamableFile | string> {
     const { media, stream } = await this.media.open(id);
     const etag = `"${media.sha256}"`;
@@ -74,7 +74,7 @@ export class MediaController {
     void reply.header('x-content-type-options', 'nosniff');
     // Nothing served from here may run script in the website's origin.
     void reply.header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'");
-    if ((request.headers['if-none-match'] ?? '').split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    if (etagMatches(request.headers['if-none-match'], etag)) {
       void reply.status(304);
       return '';
     }

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ConditionalGet, etagMatches } from '../conditional-get';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '@statex/auth';
 import { ContentEnv } from '../content.env';
@@ -20,7 +21,7 @@ export class PublicContentController {
   @Public()
   @ApiOperation({ summary: 'Full-text search over the published entries of one language, best match first' })
   @ApiOkResponse({ type: PublicEntryPage })
-  @ApiNotModifiedResponse({ description: 'The If-None-Match ETag is still current' })
+  @ConditionalGet()
   async search(@Query() query: SearchQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const answer = await this.content.search(query.q, query.locale ?? DEFAULT_LOCALE, query.type, query.page ?? 1, query.pageSize ?? this.env.CONTENT_PAGE_SIZE);
     return this.send(request, reply, answer);
@@ -30,7 +31,7 @@ export class PublicContentController {
   @Public()
   @ApiOperation({ summary: 'Published entries of a type in a language (English where a translation is missing), paged' })
   @ApiOkResponse({ type: PublicEntryPage })
-  @ApiNotModifiedResponse({ description: 'The If-None-Match ETag is still current' })
+  @ConditionalGet()
   async list(@Param() { type }: ContentTypeParam, @Query() query: PublicListQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const answer = await this.content.list(type, query.locale ?? DEFAULT_LOCALE, query.page ?? 1, query.pageSize ?? this.env.CONTENT_PAGE_SIZE);
     return this.send(request, reply, answer);
@@ -40,7 +41,7 @@ export class PublicContentController {
   @Public()
   @ApiOperation({ summary: 'One published entry by its slug, in the language asked for or else in English' })
   @ApiOkResponse({ type: PublicEntryView })
-  @ApiNotModifiedResponse({ description: 'The If-None-Match ETag is still current' })
+  @ConditionalGet()
   @ApiNotFoundResponse({ description: 'Not published in that language nor in English' })
   async entry(@Param() { type, slug }: SlugParams, @Query() query: PublicEntryQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const answer = await this.content.entry(type, slug, query.locale ?? DEFAULT_LOCALE);
@@ -57,13 +58,4 @@ export class PublicContentController {
     void reply.header('content-type', 'application/json; charset=utf-8');
     return answer.json;
   }
-}
-
-/** If-None-Match: `*`, or a list of ETags, weak or strong (compared weakly, as RFC 9110 says for GET). */
-function etagMatches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((tag) => {
-    const candidate = tag.trim();
-    return candidate === '*' || candidate.replace(/^W\//, '') === etag;
-  });
 }

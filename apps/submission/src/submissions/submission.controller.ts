@@ -1,4 +1,4 @@
-import { BadRequestException, UnsupportedMediaTypeException, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -60,8 +60,11 @@ export class SubmissionController {
   async create(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<SubmissionAcceptedDto> {
+    // Read here rather than with @Headers(), which would list the header in the document a second
+    // time, undescribed, beside the @ApiHeader above.
+    const header = request.headers['idempotency-key'];
+    const idempotencyKey = Array.isArray(header) ? header.join(', ') : header;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters');
     }

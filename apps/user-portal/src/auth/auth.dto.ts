@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Equals, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Locale, LOCALES } from '@statex/contracts';
+import { Locale, LOCALES, SingleLine } from '@statex/contracts';
 import { PASSWORD_MAX_LENGTH } from '../passwords/password-policy';
 
 const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -17,7 +17,7 @@ const PasswordField = () => (target: object, key: string) => {
 export class RegisterDto {
   @ApiProperty({ example: 'jana@example.com' }) @Transform(trimLower) @IsEmail({}, { message: 'email must be a valid email address' }) @MaxLength(320) email!: string;
   @ApiProperty({ minLength: 8, maxLength: PASSWORD_MAX_LENGTH }) @PasswordField() password!: string;
-  @ApiProperty({ example: 'Jana Nováková' }) @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
+  @ApiProperty({ example: 'Jana Nováková' }) @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) @SingleLine() name!: string;
   @ApiPropertyOptional({ enum: LOCALES, default: 'en' }) @IsOptional() @IsIn(LOCALES, { message: `locale must be one of: ${LOCALES.join(', ')}` }) locale?: Locale;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { Locale, LOCALES, USER_ROLES, UserRole } from '@statex/contracts';
+import { Locale, LOCALES, SingleLine, USER_ROLES, UserRole } from '@statex/contracts';
 import type { User } from '../accounts/entities';
 
 export class UserDto {
@@ -20,7 +20,7 @@ export function userView(u: User): UserDto {
 }
 
 export class UpdateMeDto {
-  @ApiPropertyOptional() @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)) @IsString() @IsNotEmpty() @MaxLength(200) @SingleLine() name?: string;
   @ApiPropertyOptional({ enum: LOCALES }) @IsOptional() @IsIn(LOCALES, { message: `locale must be one of: ${LOCALES.join(', ')}` }) locale?: Locale;
 }
 

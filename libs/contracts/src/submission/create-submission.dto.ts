@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { CONTACT_CHANNELS, ContactChannel, Locale, LOCALES, RECIPIENT_FORMATS } from '../contact-channel';
+import { SingleLine } from '../single-line';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -12,6 +13,7 @@ export class CreateSubmissionDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @SingleLine()
   name!: string;
 
   @ApiProperty({ example: 'jana@example.com' })
@@ -32,6 +34,7 @@ export class CreateSubmissionDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @SingleLine()
   company?: string;
 
   @ApiProperty({ example: 'We need a new e-shop with payment integration.', maxLength: 10000 })
