@@ -62,6 +62,8 @@ export class BenchPlatform {
   }
 
   async start(): Promise<this> {
+    // BENCH_WITHOUT=ai-orchestrator,ai-worker leaves apps out, to see what each one costs the rest.
+    const without = (process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean);
     const ports = PLATFORM_APPS.map((a) => ({ ...a, port: a.port + this.portOffset }));
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
@@ -75,8 +77,10 @@ export class BenchPlatform {
       ...this.extraEnv,
     };
     const started = Date.now();
-    const running = ports.map((a) => {
-      const child = this.adopt(spawn(process.execPath, [resolve(__dirname, '..', '..', 'apps', a.app, 'src', 'main.js')], { env, stdio: 'ignore' }));
+    const running = ports.filter((a) => !without.includes(a.app)).map((a) => {
+      // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every app while it runs.
+      const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const child = this.adopt(spawn(process.execPath, [...nodeArgs, resolve(__dirname, '..', '..', 'apps', a.app, 'src', 'main.js')], { env, stdio: 'ignore' }));
       // At the CPU priority npm start gives it.
       applyPriority(a.app, child.pid);
       return { ...a, child };

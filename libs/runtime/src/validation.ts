@@ -67,10 +67,31 @@ export function nestedDeeperThan(value: unknown, maxDepth = MAX_INPUT_DEPTH): bo
   return false;
 }
 
+/**
+ * Whether any text in `value` holds a NUL or an unpaired surrogate: one walk without building field
+ * paths, so that a clean body (nearly every body) costs no allocation beyond the walk's stack;
+ * nulProblems names the fields only when there is something to name.
+ */
+function hasTextProblem(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (item.includes('\u0000') || !wellFormed(item)) return true;
+    } else if (Array.isArray(item)) {
+      for (const child of item) stack.push(child);
+    } else if (typeof item === 'object' && item !== null) {
+      for (const key in item) if (Object.prototype.hasOwnProperty.call(item, key)) stack.push((item as Record<string, unknown>)[key]);
+    }
+  }
+  return false;
+}
+
 function refuseNul(value: unknown): void {
   if (nestedDeeperThan(value)) {
     throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `Invalid input: objects and arrays nested deeper than ${MAX_INPUT_DEPTH} levels` });
   }
+  if (!hasTextProblem(value)) return;
   const problems = nulProblems(value);
   if (problems.length === 0) return;
   throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `Invalid input: ${problems.map((p) => p.messages.join('; ')).join('; ')}`, errors: problems });

@@ -318,7 +318,10 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
   }
 
   private findHandler(routingKey: string) {
-    const exact = this.getHandlerByPattern(routingKey);
+    // Handlers are registered under plain routing keys: looked up as they are. (Nest's
+    // getHandlerByPattern first tries JSON.parse on the key, which throws, and builds a
+    // SyntaxError with its stack, for every message.)
+    const exact = this.messageHandlers.get(routingKey);
     if (exact) return exact;
     for (const [pattern, handler] of this.getHandlers()) {
       if (topicMatches(pattern, routingKey)) return handler;
