@@ -21,7 +21,7 @@ import { LogShipper } from '@statex/observability';
 import { createService } from '@statex/runtime';
 import { loggingService } from '../apps/logging/src/logging.app';
 import { LoggingEnv } from '../apps/logging/src/logging.env';
-import { logQueueOf } from '../apps/logging/src/logs/log-consumer';
+import { logQueueOf } from '@statex/observability';
 import { LogIngestService } from '../apps/logging/src/logs/log-ingest.service';
 import { dayOf, LogLinesRepository } from '../apps/logging/src/logs/log-lines.repository';
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { deleteNamespace } from '@statex/messaging';
+import { logExchangeOf, logQueueOf } from '@statex/observability';
 import { applyPriority, PLATFORM_APPS } from '../../scripts/platform-apps';
 
 /** One of the seven built apps as a benchmark runs it. */
@@ -61,7 +62,19 @@ export class BenchPlatform {
     return child;
   }
 
+  /**
+   * A benchmark stopped with Ctrl-C or SIGTERM still ends its apps and removes its namespace: every
+   * namespace left behind keeps its quorum queues (and their files) on the shared broker, and enough
+   * of them once wedged this machine's RabbitMQ.
+   */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    console.error(`${signal}: stopping the benchmark's apps and removing namespace ${this.prefix}`);
+    void this.stop().finally(() => process.exit(130));
+  };
+
   async start(): Promise<this> {
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
     // BENCH_WITHOUT=ai-orchestrator,ai-worker leaves apps out, to see what each one costs the rest.
     const without = (process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean);
     const ports = PLATFORM_APPS.map((a) => ({ ...a, port: a.port + this.portOffset }));
@@ -96,13 +109,15 @@ export class BenchPlatform {
   }
 
   async stop(): Promise<void> {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
     await Promise.all(this.children.map(stopProcess));
     const pg = new Client({ host: process.env.POSTGRES_HOST ?? '127.0.0.1', port: Number(process.env.POSTGRES_PORT ?? 5432), user: process.env.POSTGRES_USER ?? 'postgres', password: process.env.POSTGRES_PASSWORD ?? '', database: 'postgres' });
     await pg.connect();
     const { rows } = await pg.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${this.prefix}_%`]);
     for (const { datname } of rows) await pg.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await pg.end();
-    await deleteNamespace(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', this.prefix, [1000, 5000, 30000]);
+    await deleteNamespace(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', this.prefix, [1000, 5000, 30000], [], { queues: [logQueueOf(this.prefix)], exchanges: [logExchangeOf(this.prefix)] });
   }
 }
 

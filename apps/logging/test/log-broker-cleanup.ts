@@ -1,6 +1,6 @@
 import amqp from 'amqplib';
 import { logExchangeOf } from '@statex/observability';
-import { logQueueOf } from '../src/logs/log-consumer';
+import { logQueueOf } from '@statex/observability';
 
 /** What logging and the log shippers declare besides the service queues BrokerProbe.cleanup removes. */
 export async function deleteLogTopology(namespace: string, url = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672'): Promise<void> {

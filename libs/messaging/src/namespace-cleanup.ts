@@ -8,7 +8,14 @@ import { topologyFor } from './topology';
  * queues and `.dlq`, `unrouted`, and the exchanges. For tests and benchmarks that run on a
  * throw-away namespace; never for a live one.
  */
-export async function deleteNamespace(url: string, namespace: string, retryDelaysMs: number[], services: string[] = []): Promise<void> {
+export async function deleteNamespace(
+  url: string,
+  namespace: string,
+  retryDelaysMs: number[],
+  services: string[] = [],
+  /** Queues and exchanges of the namespace outside the event topology (log shipping's, say). */
+  also: { queues?: string[]; exchanges?: string[] } = {},
+): Promise<void> {
   const connection = await amqp.connect(url);
   try {
     const run = async (work: (channel: amqp.Channel) => Promise<unknown>) => {
@@ -23,7 +30,8 @@ export async function deleteNamespace(url: string, namespace: string, retryDelay
     }
     const t = topologyFor(namespace, 'any');
     await run((c) => c.deleteQueue(t.unroutedQueue));
-    for (const exchange of [t.exchange, t.alternateExchange, replayExchangeOf(namespace)]) await run((c) => c.deleteExchange(exchange));
+    for (const queue of also.queues ?? []) await run((c) => c.deleteQueue(queue));
+    for (const exchange of [t.exchange, t.alternateExchange, replayExchangeOf(namespace), ...(also.exchanges ?? [])]) await run((c) => c.deleteExchange(exchange));
   } finally {
     await connection.close().catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import amqp, { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import { deleteNamespace, publishOptions, topologyFor } from '@statex/messaging';
+import { logExchangeOf, logQueueOf } from '@statex/observability';
 import { waitFor } from './wait-for';
 
 export interface SeenMessage {
@@ -90,9 +91,13 @@ export class BrokerProbe {
     await ch.close().catch(() => undefined);
   }
 
-  /** Deletes every queue and exchange of the namespace's services (all the registry's: every service declares them). */
+  /**
+   * Deletes every queue and exchange of the namespace's services (all the registry's: every service
+   * declares them) and of log shipping: a quorum queue left behind keeps its files open on the
+   * shared broker for good.
+   */
   async cleanup(services: string[], retryDelaysMs: number[] = [200, 400, 800]): Promise<void> {
-    await deleteNamespace(this.url, this.namespace, retryDelaysMs, services);
+    await deleteNamespace(this.url, this.namespace, retryDelaysMs, services, { queues: [logQueueOf(this.namespace)], exchanges: [logExchangeOf(this.namespace)] });
   }
 
   async stop(): Promise<void> {

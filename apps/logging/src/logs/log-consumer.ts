@@ -2,15 +2,11 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { quorumQueue } from '@statex/messaging';
-import { logExchangeOf } from '@statex/observability';
+import { logExchangeOf, logQueueOf } from '@statex/observability';
 import { LoggingEnv } from '../logging.env';
 import { parseNdjson } from './log-line';
 import { LogIngestService } from './log-ingest.service';
 
-/** The queue the logging service reads shipped lines from: `<ns>.logging.logs`, bound to `<ns>.logs` for every service. */
-export function logQueueOf(namespace: string): string {
-  return `${namespace}.logging.logs`;
-}
 
 /**
  * Consumes the batches every service's log transport publishes (NDJSON, one message per

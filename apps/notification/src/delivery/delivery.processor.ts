@@ -99,7 +99,8 @@ export class DeliveryProcessor {
         throw new DeliveryError(`Rendering ${n.template} failed: ${(error as Error).message}`, true);
       }
       // Cancelled or erased since it was read: nothing to send.
-      if (!(await this.notifications.transaction((m) => this.notifications.markSending(m, n.id)))) return;
+      // One UPDATE, atomic on its own: no transaction around it.
+      if (!(await this.notifications.markSending(n.id))) return;
       const firstContact = target.channel === 'whatsapp' ? !(await this.notifications.hasReached('whatsapp', target.recipient)) : false;
       providerMessageId = await sender.send({ notificationId: n.id, recipient: target.recipient, locale: n.locale, template: n.template, message, data: n.data, firstContact });
     } catch (caught) {
@@ -112,18 +113,16 @@ export class DeliveryProcessor {
     const sentAt = new Date();
     // Sent: the outcome is recorded whatever happens to the database meanwhile (waiting for it
     // rather than failing the job, which would send the message again).
-    await this.outage.retryThroughOutage(`Recording notification ${n.id} as sent`, () => this.notifications.transaction(async (m) => {
-      // Erased while it was being sent (its account was deleted): it was sent, but the address is not written back.
-      const recipient = (await this.erasedMeanwhile(m, n)) ? ERASED : target.recipient;
-      await this.notifications.addAttempt(m, { notificationId: n.id, at: sentAt, channel: target.channel, recipient, outcome: 'sent', error: null });
-      await this.notifications.update(m, n.id, { status: 'sent', providerMessageId, sentAt, lastError: null });
-      await this.outbox.add(
-        m,
-        RoutingKey.NotificationSent,
-        { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: target.channel, template: n.template, recipient, providerMessageId, sentAt: sentAt.toISOString() },
-        { correlationId: n.correlationId ?? undefined },
-      );
-    }));
+    // Erased while it was being sent (its account was deleted): it was sent, but the address is not
+    // written back (recordSent writes ERASED in the attempt and the event then).
+    const event = this.outbox.row(
+      RoutingKey.NotificationSent,
+      { notificationId: n.id, correlationId: n.correlationId ?? undefined, journey: isJourneyNotification(n), channel: target.channel, template: n.template, recipient: target.recipient, providerMessageId, sentAt: sentAt.toISOString() },
+      { correlationId: n.correlationId ?? undefined },
+    );
+    await this.outage.retryThroughOutage(`Recording notification ${n.id} as sent`, () =>
+      this.notifications.recordSent({ id: n.id, at: sentAt, channel: target.channel, recipient: target.recipient, providerMessageId }, event),
+    );
     notificationMetrics.deliveries.inc({ channel: target.channel, outcome: 'sent' });
   }
 

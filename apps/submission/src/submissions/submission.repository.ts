@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { outboxInsertCtes, type OutboxRow } from '@statex/messaging';
+import { parameters, runPrepared } from '@statex/persistence';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { SubmissionStatus } from '@statex/contracts';
 import { IdempotencyKey, Submission, SubmissionAttachment, SubmissionStatusChange } from './entities';
@@ -77,11 +78,7 @@ export class SubmissionRepository {
    * notification, COMMIT). The hot path of the contact form.
    */
   async insertAccepted(submission: Submission, attachments: SubmissionAttachment[], event: OutboxRow): Promise<void> {
-    const params: unknown[] = [];
-    const p = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
+    const { values: params, p } = parameters();
     const s = submission;
     const attachmentRows = JSON.stringify(
       attachments.map((a) => ({ id: a.id, submission_id: a.submissionId, file_name: a.fileName, content_type: a.contentType, size: a.size, sha256: a.sha256, storage_key: a.storageKey, created_at: a.createdAt })),
@@ -99,10 +96,7 @@ export class SubmissionRepository {
         : []),
       outboxInsertCtes(event, p),
     ];
-    // Straight on the driver's pool (one statement needs no query runner), as a prepared statement:
-    // each connection parses and plans it once, then only its values travel.
-    const pool = (this.dataSource.driver as unknown as { master: { query(config: { name: string; text: string; values: unknown[] }): Promise<unknown> } }).master;
-    await pool.query({ name: `statex-submission-accepted-${attachments.length > 0 ? 'with' : 'without'}-attachments`, text: `WITH ${ctes.join(', ')} SELECT count(*) FROM outbox_notified`, values: params });
+    await runPrepared(this.dataSource, `statex-submission-accepted-${attachments.length > 0 ? 'with' : 'without'}-attachments`, `WITH ${ctes.join(', ')} SELECT count(*) FROM outbox_notified`, params);
   }
 
   /** False when another request already claimed the key (it commits first, this one rolls back). */

@@ -28,10 +28,20 @@ export interface OutboxRow {
  * transaction would take four or more. `param` adds a value and returns its placeholder. The
  * statement must read `outbox_notified`, or PostgreSQL skips the notification.
  */
-export function outboxInsertCtes(row: OutboxRow, param: (value: unknown) => string): string {
+export function outboxInsertCtes(
+  row: OutboxRow,
+  param: (value: unknown) => string,
+  /**
+   * `from`: a CTE of the statement; the event is written once per row it yields (none: no event).
+   * `payload`: SQL that turns the payload's jsonb placeholder into the payload stored, reading `from`.
+   */
+  options: { from?: string; payload?: (payload: string) => string } = {},
+): string {
+  const payload = `${param(JSON.stringify(row.payload))}::jsonb`;
+  const values = `${param(row.id)}, ${param(row.routingKey)}, ${options.payload ? options.payload(payload) : payload}, ${param(row.correlationId)}, ${param(row.traceContext ? JSON.stringify(row.traceContext) : null)}::jsonb`;
   return (
     `outbox_row AS (INSERT INTO outbox_messages (id, routing_key, payload, correlation_id, trace_context) ` +
-    `VALUES (${param(row.id)}, ${param(row.routingKey)}, ${param(JSON.stringify(row.payload))}::jsonb, ${param(row.correlationId)}, ${param(row.traceContext ? JSON.stringify(row.traceContext) : null)}::jsonb) RETURNING routing_key), ` +
+    `${options.from ? `SELECT ${values} FROM ${options.from}` : `VALUES (${values})`} RETURNING routing_key), ` +
     `outbox_notified AS (SELECT pg_notify('${OUTBOX_NOTIFY_CHANNEL}', routing_key) FROM outbox_row)`
   );
 }

@@ -5,6 +5,11 @@ export function logExchangeOf(namespace: string): string {
   return `${namespace}.logs`;
 }
 
+/** The queue the logging service reads shipped lines from: `<ns>.logging.logs`, bound to `<ns>.logs` for every service. */
+export function logQueueOf(namespace: string): string {
+  return `${namespace}.logging.logs`;
+}
+
 export interface LogShipperOptions {
   url: string;
   namespace: string;
