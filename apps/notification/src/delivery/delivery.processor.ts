@@ -63,7 +63,9 @@ export class DeliveryProcessor {
       );
       return 'manual';
     }
-    await this.notifications.update(manager, n.id, { hop, channel: target.channel, recipient: target.recipient, status: 'queued' });
+    // A notification just created is already queued on its first hop: nothing to write then.
+    const already = n.hop === hop && n.channel === target.channel && n.recipient === target.recipient && n.status === 'queued';
+    if (!already) await this.notifications.update(manager, n.id, { hop, channel: target.channel, recipient: target.recipient, status: 'queued' });
     return 'enqueue';
   }
 

@@ -30,19 +30,22 @@ export class NotificationRepository {
 
   /** Inserts the notification unless its dedupe key exists; returns the stored one and whether it is new. */
   async create(manager: EntityManager, fields: NewNotification): Promise<{ notification: Notification; created: boolean }> {
-    const id = randomUUID();
     const first = fields.route[0];
-    const inserted: unknown[] = await manager
+    const values = { id: randomUUID(), ...fields, channel: first.channel, recipient: first.recipient, hop: 0, generation: 0, attempts: 0 };
+    const inserted = await manager
       .createQueryBuilder()
       .insert()
       .into(Notification)
-      .values({ id, ...fields, channel: first.channel, recipient: first.recipient, hop: 0, generation: 0, attempts: 0 } as QueryDeepPartialEntity<Notification>)
+      .values(values as QueryDeepPartialEntity<Notification>)
       .orIgnore()
-      .returning('id')
+      .returning('created_at, updated_at')
       .execute()
-      .then((r) => r.raw as unknown[]);
-    const notification = inserted.length > 0 ? await manager.findOneByOrFail(Notification, { id }) : await manager.findOneByOrFail(Notification, { dedupeKey: fields.dedupeKey! });
-    return { notification, created: inserted.length > 0 };
+      .then((r) => r.raw as { created_at: Date; updated_at: Date }[]);
+    if (inserted.length === 0) return { notification: await manager.findOneByOrFail(Notification, { dedupeKey: fields.dedupeKey! }), created: false };
+    // The row as inserted, without reading it back: what was written, the database's timestamps, nulls for the rest.
+    const unset = { lastError: null, providerMessageId: null, sentAt: null, completedBy: null, completedAt: null, completionNote: null, cancelledAt: null, erasedAt: null };
+    const notification = Object.assign(new Notification(), unset, values, { createdAt: inserted[0].created_at, updatedAt: inserted[0].updated_at });
+    return { notification, created: true };
   }
 
   findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Notification | null> {

@@ -52,9 +52,10 @@ export class NotificationService {
 
   /**
    * Records a notification (created `queued`, or `manual_pending` for LinkedIn) and puts it on
-   * its channel's queue after the commit. A repeated dedupe key returns the existing one.
+   * its channel's queue after the commit. A repeated dedupe key returns the existing one. Null when
+   * the event was handled before or its account was erased.
    */
-  async request(request: NotificationRequest, fromEvent?: FromEvent): Promise<Notification | null> {
+  async request(request: NotificationRequest, fromEvent?: FromEvent): Promise<Pick<Notification, 'id' | 'status'> | null> {
     this.validate(request);
     const result = await this.notifications.transaction(async (manager) => {
       if (fromEvent && !(await this.inbox.record(manager, fromEvent.consumer, fromEvent.ctx))) return null;
@@ -72,11 +73,13 @@ export class NotificationService {
         manualText: null,
       });
       const next: HopOutcome | undefined = created ? await this.processor.enterHop(manager, notification, 0) : undefined;
-      return { id: notification.id, next };
+      // Its status as committed, without reading the row again.
+      const status = next === 'manual' ? 'manual_pending' : next === 'enqueue' ? 'queued' : notification.status;
+      return { id: notification.id, status, next };
     });
     if (!result) return null;
     if (result.next === 'enqueue') await this.queues.enqueueCommitted({ id: result.id, channel: request.route[0].channel, hop: 0, generation: 0 });
-    return this.notifications.findById(result.id);
+    return { id: result.id, status: result.status };
   }
 
   /**
