@@ -1,8 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { RoutingKey } from '@statex/contracts';
-import { BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { BrokerProbe, dropDatabases, PgStatementCounter, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { DeliveryProcessor } from '../src/delivery/delivery.processor';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
@@ -20,33 +18,26 @@ describe('notification: database round trips per acknowledgement', () => {
   const namespace = uniqueNamespace('nrt');
   const smtp = new SmtpStandIn();
   const probe = new BrokerProbe(namespace);
-  const counted = new AsyncLocalStorage<{ stage: 'request' | 'delivery' }>();
-  const statements: Array<{ stage: string; text: string }> = [];
-  const originalQuery = Client.prototype.query;
+  let counter: PgStatementCounter;
   const originalRequest = NotificationService.prototype.request;
   const originalProcess = DeliveryProcessor.prototype.process;
   let service: ServiceUnderTest;
 
   beforeAll(async () => {
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const store = counted.getStore();
-      const first = args[0] as string | { text?: string };
-      if (store) statements.push({ stage: store.stage, text: typeof first === 'string' ? first : (first?.text ?? '?') });
-      return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
-    // Everything each call does, across its awaits, runs in its stage's store.
+    counter = new PgStatementCounter();
+    // Everything each call does, across its awaits, is counted under its stage.
     NotificationService.prototype.request = function (this: NotificationService, ...args: Parameters<typeof originalRequest>) {
-      return counted.run({ stage: 'request' }, () => originalRequest.apply(this, args));
+      return counter.run('request', () => originalRequest.apply(this, args));
     };
     DeliveryProcessor.prototype.process = function (this: DeliveryProcessor, ...args: Parameters<typeof originalProcess>) {
-      return counted.run({ stage: 'delivery' }, () => originalProcess.apply(this, args));
+      return counter.run('delivery', () => originalProcess.apply(this, args));
     };
     await Promise.all([smtp.start(), probe.start()]);
     service = await startServiceForTest(notificationService, testEnv(NotificationEnv, namespace, { SMTP_PORT: smtp.port }));
   });
 
   afterAll(async () => {
-    Client.prototype.query = originalQuery;
+    counter.restore();
     NotificationService.prototype.request = originalRequest;
     DeliveryProcessor.prototype.process = originalProcess;
     await service?.app.close();
@@ -65,8 +56,7 @@ describe('notification: database round trips per acknowledgement', () => {
     );
     await smtp.waitForMail(submissionId);
     const sent = await probe.waitForEvent(RoutingKey.NotificationSent, (m) => m.payload.correlationId === submissionId);
-    const of = (stage: string) => statements.filter((s) => s.stage === stage).map((s) => s.text.replace(/\s+/g, ' ').slice(0, 50));
-    expect({ request: of('request'), delivery: of('delivery') }).toEqual({
+    expect({ request: counter.of('request'), delivery: counter.of('delivery') }).toEqual({
       request: [
         'START TRANSACTION',
         expect.stringContaining('INSERT INTO inbox_messages'),

@@ -1,9 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { BrokerProbe, dropDatabases, fixtures, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { BrokerProbe, dropDatabases, fixtures, PgStatementCounter, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { submissionService } from '../src/submission.app';
 import { SubmissionEnv } from '../src/submission.env';
 
@@ -15,23 +13,18 @@ import { SubmissionEnv } from '../src/submission.env';
  */
 describe('submission: database round trips per contact form', () => {
   const namespace = uniqueNamespace('rtp');
-  const inRequest = new AsyncLocalStorage<{ statements: string[] }>();
-  const original = Client.prototype.query;
+  let counter: PgStatementCounter;
+  let requests = 0;
   let service: ServiceUnderTest;
 
   beforeAll(async () => {
-    // Every statement a pg client sends while a request's store is active is counted for that request.
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const store = inRequest.getStore();
-      const first = args[0] as string | { text?: string };
-      if (store) store.statements.push(typeof first === 'string' ? first : (first?.text ?? '?'));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
+    // Every statement a pg client sends while a request's label is active is counted for that request.
+    counter = new PgStatementCounter();
     service = await startServiceForTest(submissionService, testEnv(SubmissionEnv, namespace, { STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'statex-rtp-')) }));
   });
 
   afterAll(async () => {
-    Client.prototype.query = original;
+    counter.restore();
     await service?.app.close();
     await dropDatabases(`${namespace}_`);
     const probe = await new BrokerProbe(namespace).start();
@@ -39,18 +32,18 @@ describe('submission: database round trips per contact form', () => {
     await probe.stop();
   });
 
-  /** Sends one request with a fresh store entered before Fastify sees it: the whole request runs in it. */
+  /** Sends one request with a fresh label entered before Fastify sees it: the whole request runs under it. */
   async function statementsOf(send: () => Promise<unknown>): Promise<string[]> {
-    const store = { statements: [] as string[] };
+    const label = `request ${(requests += 1)}`;
     const server = service.app.getHttpServer();
-    const enter = () => inRequest.enterWith(store);
+    const enter = () => counter.enterWith(label);
     server.prependListener('request', enter);
     try {
       await send();
     } finally {
       server.removeListener('request', enter);
     }
-    return store.statements;
+    return counter.of(label);
   }
 
   it('stores a JSON contact form, with its timeline entry and event, in one round trip', async () => {
@@ -59,7 +52,7 @@ describe('submission: database round trips per contact form', () => {
       const res = await service.http.post('/api/submissions').send({ name: 'Jana', email: 'jana@example.com', message: 'We need an e-shop.' }).expect(202);
       id = res.body.id;
     });
-    expect({ roundTrips: statements.length, statements: statements.map((s) => s.slice(0, 60)) }).toEqual({ roundTrips: 1, statements: [expect.stringContaining('WITH submission_row AS (INSERT INTO submissions')] });
+    expect({ roundTrips: statements.length, statements }).toEqual({ roundTrips: 1, statements: [expect.stringContaining('WITH submission_row AS (INSERT INTO submissions')] });
     // And it is all there: the row, its timeline entry, its event.
     const [row] = await queryDatabase<{ n: number; t: number; o: number }>(
       `${namespace}_submission`,

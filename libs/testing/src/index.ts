@@ -9,3 +9,4 @@ export * from './in-process-service';
 export * from './provider-stand-ins';
 export * from './service-basics';
 export * from './auth-stand-in';
+export * from './pg-statements';

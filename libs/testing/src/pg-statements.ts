@@ -1,0 +1,43 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Client } from 'pg';
+
+/**
+ * Counts the statements this process's pg clients send, each under the label of the async context
+ * it was sent from (`run`, or `enterWith` for a context entered from outside, such as an HTTP
+ * request's); statements sent outside any label are not recorded. For the round-trip guards: a
+ * test that fails when a hot path starts costing more database round trips. `restore()` puts pg back.
+ */
+export class PgStatementCounter {
+  readonly statements: Array<{ label: string; text: string }> = [];
+  private readonly context = new AsyncLocalStorage<string>();
+  private readonly original = Client.prototype.query;
+
+  constructor() {
+    const { context, statements, original } = this;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const label = context.getStore();
+      const first = args[0] as string | { text?: string };
+      if (label !== undefined) statements.push({ label, text: typeof first === 'string' ? first : (first?.text ?? '?') });
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof Client.prototype.query;
+  }
+
+  /** Runs `work` (and everything it awaits) under `label`. */
+  run<T>(label: string, work: () => T): T {
+    return this.context.run(label, work);
+  }
+
+  /** Labels the rest of the current async context (an event listener's, say). */
+  enterWith(label: string): void {
+    this.context.enterWith(label);
+  }
+
+  /** The statements sent under `label`, whitespace folded, each cut to `length` characters. */
+  of(label: string, length = 60): string[] {
+    return this.statements.filter((s) => s.label === label).map((s) => s.text.replace(/\s+/g, ' ').slice(0, length));
+  }
+
+  restore(): void {
+    Client.prototype.query = this.original;
+  }
+}
