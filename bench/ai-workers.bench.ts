@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, StepJobData } from '@statex/contracts';
+import { removeBrokerNamespace, stopProcess } from './support/bench-platform';
 
 const JOBS = Number(process.argv[2] ?? 200);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -65,7 +66,8 @@ async function run(workers: number): Promise<number> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return JOBS / seconds;
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map(stopProcess));
+    await removeBrokerNamespace(prefix);
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await events.close();

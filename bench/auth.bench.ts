@@ -21,6 +21,7 @@ import { AuthModule, KEY_RESOLVER, Public, Roles } from '@statex/auth';
 import { BaseEnv, EnvModule, loadEnv } from '@statex/config';
 import { ACCESS_TOKEN_ALGORITHM } from '@statex/contracts';
 import { ARGON2_OPTIONS } from '../apps/user-portal/src/passwords/password-hasher';
+import { removeBrokerNamespace } from './support/bench-platform';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const GUARD_PORT = 18190;
@@ -143,6 +144,7 @@ async function loginThroughput(): Promise<string[]> {
     await pg.connect();
     await pg.query(`DROP DATABASE IF EXISTS "${prefix}_user_portal" WITH (FORCE)`);
     await pg.end();
+    await removeBrokerNamespace(prefix);
   }
 }
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { deleteNamespace } from '@statex/messaging';
+import { removeBrokerNamespace } from './support/bench-platform';
 
 const SECONDS = Number(process.argv[2] ?? 8);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     await pg.connect();
     for (const db of [database, referenceDatabase]) await pg.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
     await pg.end();
-    await deleteNamespace(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', prefix, [1000, 5000, 30000]);
+    await removeBrokerNamespace(prefix);
   }
 }
 

@@ -12,7 +12,6 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import amqp from 'amqplib';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Client } from 'pg';
 import { loadEnv } from '@statex/config';
@@ -21,9 +20,9 @@ import { LogShipper } from '@statex/observability';
 import { createService } from '@statex/runtime';
 import { loggingService } from '../apps/logging/src/logging.app';
 import { LoggingEnv } from '../apps/logging/src/logging.env';
-import { logQueueOf } from '@statex/observability';
 import { LogIngestService } from '../apps/logging/src/logs/log-ingest.service';
 import { dayOf, LogLinesRepository } from '../apps/logging/src/logs/log-lines.repository';
+import { removeBrokerNamespace } from './support/bench-platform';
 
 const LINES_PER_ROUND = Number(process.argv[2] ?? 50_000);
 const STORED = Number(process.argv[3] ?? 1_000_000);
@@ -97,20 +96,7 @@ async function tokens(): Promise<{ server: Server; env: Record<string, string>; 
 
 /** Deletes the bench's queues and exchanges, and its database. */
 async function cleanup(env: LoggingEnv, namespace: string): Promise<void> {
-  const connection = await amqp.connect(env.RABBITMQ_URL);
-  for (const queue of [logQueueOf(namespace), `${namespace}.logging`, `${namespace}.logging.dlq`, `${namespace}.unrouted`, ...env.RABBITMQ_RETRY_DELAYS_MS.split(',').map((d) => `${namespace}.logging.retry.${d}ms`)]) {
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    await channel.deleteQueue(queue).catch(() => undefined);
-    await channel.close().catch(() => undefined);
-  }
-  for (const exchange of [`${namespace}.events`, `${namespace}.unrouted`, `${namespace}.logs`, `${namespace}.logs.tail`]) {
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    await channel.deleteExchange(exchange).catch(() => undefined);
-    await channel.close().catch(() => undefined);
-  }
-  await connection.close();
+  await removeBrokerNamespace(namespace);
   const admin = new Client({ host: env.POSTGRES_HOST, port: env.POSTGRES_PORT, user: env.POSTGRES_USER, password: env.POSTGRES_PASSWORD, database: 'postgres' });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${namespace}_logging" WITH (FORCE)`);

@@ -120,9 +120,13 @@ describe('traces: OTLP over HTTP from every service, one trace per lead journey'
     const ids = new Set(inTrace().map((s) => s.spanId));
     const orphans = inTrace().filter((s) => s !== root && !(s.parentSpanId && ids.has(s.parentSpanId)));
     expect(orphans.map((s) => `${s.service}: ${s.name}`)).toEqual([]);
-    // The journey's hops are there: the event published and processed, the email sent, a BullMQ step.
-    const names = inTrace().map((s) => `${s.service}: ${s.name}`);
-    expect(names).toEqual(expect.arrayContaining(['submission: publish request.created', 'notification: process request.created', 'ai-orchestrator: process request.created', 'notification: smtp send', 'submission: process notification.sent']));
+    // The journey's hops are there: the event published and processed, the email sent, a BullMQ step
+    // (each service exports in batches: wait for the ones still on their way, then compare).
+    const hops = ['submission: publish request.created', 'notification: process request.created', 'ai-orchestrator: process request.created', 'notification: smtp send', 'submission: process notification.sent'];
+    const namesInTrace = () => inTrace().map((s) => `${s.service}: ${s.name}`);
+    await waitFor(() => hops.every((hop) => namesInTrace().includes(hop)), { timeoutMs: 15_000, what: `the spans ${hops.join(', ')}` }).catch(() => undefined);
+    const names = namesInTrace();
+    expect(hops.filter((hop) => !names.includes(hop))).toEqual([]);
     expect(inTrace().some((s) => s.service === 'ai-worker' && s.kind === 5)).toBe(true); // a consumer span of a BullMQ step
     // And the trace id is on the services' log lines.
     expect(apps.submission.output + apps.notification.output).toContain(`"trace_id":"${root.traceId}"`);

@@ -117,8 +117,18 @@ export class BenchPlatform {
     const { rows } = await pg.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${this.prefix}_%`]);
     for (const { datname } of rows) await pg.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await pg.end();
-    await deleteNamespace(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', this.prefix, [1000, 5000, 30000], [], { queues: [logQueueOf(this.prefix)], exchanges: [logExchangeOf(this.prefix)] });
+    await removeBrokerNamespace(this.prefix);
   }
+}
+
+/**
+ * Deletes everything a benchmark's namespace put on the shared broker: every registry service's
+ * queues (any app declares them all), log shipping's queue and exchanges. Every benchmark calls it
+ * when it ends: a namespace left behind keeps its quorum queues, and their files, for good.
+ */
+export async function removeBrokerNamespace(prefix: string): Promise<void> {
+  const exchanges = [logExchangeOf(prefix), `${logExchangeOf(prefix)}.tail`];
+  await deleteNamespace(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', prefix, [1000, 5000, 30000], [], { queues: [logQueueOf(prefix)], exchanges });
 }
 
 /** Runs `main` and exits with its outcome (benchmarks are commands). */
