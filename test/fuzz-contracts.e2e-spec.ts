@@ -412,6 +412,8 @@ describe('every operation of every service, fuzzed from its OpenAPI document (se
         operationIndex += 1;
         // The roles that may call it (an operation that says nothing is for admins, as the guard
         // has it); a public or any-signed-in operation is tried with each role a token can carry.
+        // Every route carries a decorator (a route without one is admin-only, and says nothing here).
+        if (!op[ACCESS_EXTENSION]) failures.push(`${method.toUpperCase()} ${path}: no ${ACCESS_EXTENSION} in the document`);
         const rule = op[ACCESS_EXTENSION] ?? { kind: 'roles', roles: ['admin'] };
         const roles = (rule.kind === 'roles' ? rule.roles : ([...tokens.keys()] as Role[])).filter((r) => tokens.has(r));
         const headerNames = (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase());

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { deleteNamespace } from '@statex/messaging';
-import { logExchangeOf, logQueueOf } from '@statex/observability';
+import { logShippingTopologyOf } from '@statex/observability';
 import { applyPriority, PLATFORM_APPS } from '../../scripts/platform-apps';
 
 /** One of the seven built apps as a benchmark runs it. */
@@ -127,8 +127,7 @@ export class BenchPlatform {
  * when it ends: a namespace left behind keeps its quorum queues, and their files, for good.
  */
 export async function removeBrokerNamespace(prefix: string): Promise<void> {
-  const exchanges = [logExchangeOf(prefix), `${logExchangeOf(prefix)}.tail`];
-  await deleteNamespace(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', prefix, [1000, 5000, 30000], [], { queues: [logQueueOf(prefix)], exchanges });
+  await deleteNamespace(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', prefix, [1000, 5000, 30000], [], logShippingTopologyOf(prefix));
 }
 
 /** Runs `main` and exits with its outcome (benchmarks are commands). */

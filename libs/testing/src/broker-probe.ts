@@ -1,6 +1,6 @@
 import amqp, { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import { deleteNamespace, publishOptions, topologyFor } from '@statex/messaging';
-import { logExchangeOf, logQueueOf } from '@statex/observability';
+import { logShippingTopologyOf } from '@statex/observability';
 import { waitFor } from './wait-for';
 
 export interface SeenMessage {
@@ -97,7 +97,7 @@ export class BrokerProbe {
    * shared broker for good.
    */
   async cleanup(services: string[], retryDelaysMs: number[] = [200, 400, 800]): Promise<void> {
-    await deleteNamespace(this.url, this.namespace, retryDelaysMs, services, { queues: [logQueueOf(this.namespace)], exchanges: [logExchangeOf(this.namespace)] });
+    await deleteNamespace(this.url, this.namespace, retryDelaysMs, services, logShippingTopologyOf(this.namespace));
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,6 @@ import { LoggingEnv } from '../logging.env';
 import { parseNdjson } from './log-line';
 import { LogIngestService } from './log-ingest.service';
 
-
 /**
  * Consumes the batches every service's log transport publishes (NDJSON, one message per
  * batch) and stores them. A batch the database refuses is returned to the queue after a

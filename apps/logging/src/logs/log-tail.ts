@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import { Observable, Subject } from 'rxjs';
-import { logExchangeOf } from '@statex/observability';
+import { logTailExchangeOf } from '@statex/observability';
 import { LoggingEnv } from '../logging.env';
 import { LogItem } from './log-line';
 
@@ -25,7 +25,7 @@ export class LogTail implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(private readonly env: LoggingEnv) {}
 
   get exchange(): string {
-    return `${logExchangeOf(this.env.RABBITMQ_NAMESPACE)}.tail`;
+    return logTailExchangeOf(this.env.RABBITMQ_NAMESPACE);
   }
 
   onApplicationBootstrap(): void {

@@ -10,6 +10,16 @@ export function logQueueOf(namespace: string): string {
   return `${namespace}.logging.logs`;
 }
 
+/** The fanout exchange the logging service republishes stored lines on, for live tails: `<ns>.logs.tail`. */
+export function logTailExchangeOf(namespace: string): string {
+  return `${logExchangeOf(namespace)}.tail`;
+}
+
+/** Everything log shipping puts on the broker for a namespace, apart from the event topology (for namespace cleanup). */
+export function logShippingTopologyOf(namespace: string): { queues: string[]; exchanges: string[] } {
+  return { queues: [logQueueOf(namespace)], exchanges: [logExchangeOf(namespace), logTailExchangeOf(namespace)] };
+}
+
 export interface LogShipperOptions {
   url: string;
   namespace: string;
