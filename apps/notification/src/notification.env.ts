@@ -78,12 +78,16 @@ export class NotificationEnv extends DatabaseEnv {
   @Min(10)
   NOTIFICATION_BACKOFF_MS: number = 2000;
 
-  /** Jobs the email channel works on at once, in each notification process. */
+  /**
+   * Jobs the email channel works on at once, in each notification process, and the SMTP
+   * connections it keeps open for them (one each): the channel sends at most this many messages
+   * per SMTP round of the server (about 20 ms to a local catcher), so it bounds email throughput.
+   */
   @NumberFromEnv()
   @IsInt()
   @Min(1)
   @Max(100)
-  EMAIL_CONCURRENCY: number = 5;
+  EMAIL_CONCURRENCY: number = 20;
 
   /** Jobs the telegram channel works on at once, in each notification process. */
   @NumberFromEnv()
@@ -119,10 +123,14 @@ export class NotificationEnv extends DatabaseEnv {
   @Min(1)
   WHATSAPP_RATE_PER_SECOND: number = 50;
 
+  /**
+   * The SMTP provider's sending limit, across every notification process. Each lead gets two
+   * emails (acknowledgement, results): at 50 leads a second a limit of 50 queued half of them.
+   */
   @NumberFromEnv()
   @IsInt()
   @Min(1)
-  EMAIL_RATE_PER_SECOND: number = 50;
+  EMAIL_RATE_PER_SECOND: number = 200;
 
   /** A manual (LinkedIn) task still pending after this many hours is flagged overdue. */
   @NumberFromEnv()

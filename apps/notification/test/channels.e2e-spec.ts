@@ -79,6 +79,19 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     expect(view).toMatchObject({ channel: 'email', correlationId: 'corr-email', providerMessageId: `<${res.body.id}@statex>`, attempts: [{ outcome: 'sent', channel: 'email' }] });
   });
 
+  it('email: works on as many messages at once as EMAIL_CONCURRENCY, each on its own SMTP connection', async () => {
+    // A slow server holds every message for a while: how many it holds at once is how many
+    // connections the channel opened (a pool of five, as before, would stop at five).
+    smtp.delayMs = 1500;
+    try {
+      const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => send({ channel: 'email', recipient: `slow-${i}@example.com` }).expect(202)));
+      await waitFor(() => smtp.unanswered >= 8, { what: 'eight messages in flight at once', timeoutMs: 10_000 });
+      await Promise.all(responses.map((r) => settled(r.body.id)));
+    } finally {
+      smtp.delayMs = 0;
+    }
+  });
+
   it('telegram: sendMessage to the chat through the Bot API', async () => {
     const res = await send({ channel: 'telegram', recipient: '555001', locale: 'cs' }).expect(202);
     const view = await settled(res.body.id);
@@ -123,6 +136,20 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
     const times = views.map((v) => Date.parse(v.sentAt)).sort((a, b) => a - b);
     // 12 messages at 5 a second need more than two one-second windows.
     expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('a backlog on a channel sends the messages someone waits for (acknowledgements) before follow-ups (analysis results)', async () => {
+    const results = { ...data, summary: 'S', category: 'website', proposal: 'P' };
+    // Ten follow-ups fill the first one-second windows of the channel's limit (5 a second)…
+    const followUps = await Promise.all(Array.from({ length: 10 }, (_, i) => send({ channel: 'telegram', recipient: String(778000 + i), template: 'analysis-results', data: results }).expect(202)));
+    // …then three acknowledgements arrive, behind them in time.
+    const acknowledgements = await Promise.all(Array.from({ length: 3 }, (_, i) => send({ channel: 'telegram', recipient: String(779000 + i) }).expect(202)));
+    const sentAt = async (responses: request.Response[]) => (await Promise.all(responses.map((r) => settled(r.body.id)))).map((v) => Date.parse(v.sentAt));
+    const [followUpTimes, acknowledgementTimes] = await Promise.all([sentAt(followUps), sentAt(acknowledgements)]);
+    const lastAcknowledgement = Math.max(...acknowledgementTimes);
+    // In arrival order every acknowledgement would wait for all ten; first in line, they overtake
+    // the follow-ups still waiting for the next window.
+    expect(followUpTimes.filter((t) => t > lastAcknowledgement).length).toBeGreaterThanOrEqual(3);
   });
 
   it('whatsapp: the first contact is the approved template, later messages are text', async () => {

@@ -16,7 +16,7 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
   const publishers: EventPublisher[] = [];
   const relays: OutboxRelay[] = [];
 
-  const newRelay = (url = env.RABBITMQ_URL, publisher = new EventPublisher({ url, namespace, source: 'outbox-test', confirmTimeoutMs: 1500 }), options: { maxAttempts?: number } = {}) => {
+  const newRelay = (url = env.RABBITMQ_URL, publisher = new EventPublisher({ url, namespace, source: 'outbox-test', confirmTimeoutMs: 1500 }), options: { maxAttempts?: number; pollIntervalMs?: number } = {}) => {
     publishers.push(publisher);
     const relay = new OutboxRelay(dataSource, publisher, { pollIntervalMs: 100, batchSize: 50, ...options });
     relays.push(relay);
@@ -89,6 +89,25 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
     expect(row.last_error).toBeTruthy();
     newRelay().start();
     await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId);
+  });
+
+  it('woken by each commit, publishes it in one look at the outbox, without an empty look after it', async () => {
+    // The poll is a minute away: only the commits' notifications can wake the relay in time.
+    const relay = newRelay(undefined, undefined, { pollIntervalMs: 60_000 });
+    const looks = jest.spyOn(relay, 'relayBatch');
+    relay.start();
+    await waitFor(async () => Number((await dataSource.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`))[0].n) > 0, {
+      what: 'the relay to listen',
+    });
+    await waitFor(async () => looks.mock.calls.length === 1 && (await pending()) === 0, { what: 'the first look, at start' });
+    const events = Array.from({ length: 5 }, (_, i) => requestCreated(`woken ${i}`));
+    for (const event of events) {
+      await dataSource.transaction((m) => outbox.add(m, RoutingKey.RequestCreated, event));
+      await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId, 5000);
+      await sleep(100);
+    }
+    // One look per commit (and the first): before, each was followed by a look that found nothing.
+    expect(looks.mock.calls.length).toBe(1 + events.length);
   });
 
   it('two relays publish 300 events exactly once between them', async () => {

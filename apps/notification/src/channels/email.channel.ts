@@ -13,7 +13,9 @@ export class EmailChannel implements ChannelSender, OnApplicationShutdown {
   constructor(private readonly env: NotificationEnv) {
     this.transport = createTransport({
       pool: true,
-      maxConnections: 5,
+      // A connection for every delivery the email channel works on at once (EMAIL_CONCURRENCY): with
+      // fewer, deliveries queue for a connection and the channel sends at most connections ÷ SMTP time.
+      maxConnections: env.EMAIL_CONCURRENCY,
       host: env.SMTP_HOST,
       port: env.SMTP_PORT,
       secure: env.SMTP_SECURE,

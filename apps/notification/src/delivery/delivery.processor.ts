@@ -33,7 +33,7 @@ export class DeliveryProcessor {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private readonly senders: Record<string, ChannelSender>;
   /** Set by DeliveryQueues once the queues exist. */
-  enqueue: (n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation'>) => Promise<void> = async () => {
+  enqueue: (n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation' | 'template'>) => Promise<void> = async () => {
     throw new Error('Delivery queues are not started');
   };
 
@@ -164,7 +164,7 @@ export class DeliveryProcessor {
     notificationMetrics.deliveries.inc({ channel: target.channel, outcome: final ? (next ? 'fallback' : 'failed') : 'retried' });
     if (next === 'enqueue') {
       const fallback = n.route[n.hop + 1];
-      await this.enqueue({ id: n.id, channel: fallback.channel, hop: n.hop + 1, generation: n.generation });
+      await this.enqueue({ id: n.id, channel: fallback.channel, hop: n.hop + 1, generation: n.generation, template: n.template });
     }
     if (final) this.logger.warn({ notificationId: n.id, channel: target.channel, fallback: next ?? null }, `Delivery failed for good: ${error.message}`);
   }

@@ -22,6 +22,20 @@ export function backoffDelay(attemptsMade: number, baseMs: number): number {
 
 export const queueNameOf = (channel: QueuedChannel) => `notifications-${channel}`;
 
+/**
+ * Messages sent after the fact, which nobody is waiting on at the moment they are sent: the
+ * analysis results follow an acknowledgement the lead already has. When a channel has a backlog,
+ * they wait behind the messages someone is waiting for (an acknowledgement, a verification link,
+ * a password reset), so a burst of results never delays those.
+ */
+const FOLLOW_UP_TEMPLATES: ReadonlySet<string> = new Set(['analysis-results']);
+
+/** BullMQ's priority for a template's deliveries: none (first) for the rest, 10 for follow-ups. */
+export const deliveryPriority = (template: string): number | undefined => (FOLLOW_UP_TEMPLATES.has(template) ? 10 : undefined);
+
+/** What enqueuing a delivery needs to know of its notification. */
+export type EnqueuedNotification = Pick<Notification, 'id' | 'channel' | 'hop' | 'generation' | 'template'>;
+
 /** The channel queues, registered with @nestjs/bullmq (connection and prefix from its root config). */
 export const deliveryQueuesModule = () => BullModule.registerQueue(...QUEUED_CHANNELS.map((channel) => ({ name: queueNameOf(channel) })));
 
@@ -122,7 +136,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
    * is down or slow, the request that stored the notification still answers, and the sweeper
    * enqueues the row later (the job id keeps a late duplicate out).
    */
-  async enqueueCommitted(n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation'>): Promise<void> {
+  async enqueueCommitted(n: EnqueuedNotification): Promise<void> {
     const adding = this.enqueue(n);
     adding.catch((error: Error) => this.logger.warn(`Enqueuing notification ${n.id} failed; the sweeper retries: ${error.message}`));
     let timer: NodeJS.Timeout | undefined;
@@ -130,7 +144,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
     await Promise.race([adding.catch(() => undefined), late]).finally(() => clearTimeout(timer));
   }
 
-  async enqueue(n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation'>): Promise<void> {
+  async enqueue(n: EnqueuedNotification): Promise<void> {
     const queue = this.queues.get(n.channel as QueuedChannel);
     if (!queue) throw new Error(`No delivery queue for channel ${n.channel}`);
     await queue.add(
@@ -138,6 +152,7 @@ export class DeliveryQueues implements OnApplicationBootstrap, OnApplicationShut
       { notificationId: n.id, hop: n.hop, generation: n.generation },
       {
         jobId: `${n.id}-${n.generation}-${n.hop}`,
+        priority: deliveryPriority(n.template),
         attempts: this.env.NOTIFICATION_MAX_ATTEMPTS,
         backoff: { type: 'custom' },
         removeOnComplete: { age: 24 * 3600, count: 10_000 },

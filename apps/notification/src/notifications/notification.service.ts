@@ -78,7 +78,7 @@ export class NotificationService {
       return { id: notification.id, status, next };
     });
     if (!result) return null;
-    if (result.next === 'enqueue') await this.queues.enqueueCommitted({ id: result.id, channel: request.route[0].channel, hop: 0, generation: 0 });
+    if (result.next === 'enqueue') await this.queues.enqueueCommitted({ id: result.id, channel: request.route[0].channel, hop: 0, generation: 0, template: request.template });
     return { id: result.id, status: result.status };
   }
 
@@ -153,7 +153,7 @@ export class NotificationService {
       await this.notifications.update(manager, id, { generation: n.generation, lastError: null });
       return { n, next: await this.processor.enterHop(manager, n, 0) };
     });
-    if (outcome.next === 'enqueue') await this.queues.enqueueCommitted({ id, channel: outcome.n.route[0].channel, hop: 0, generation: outcome.n.generation });
+    if (outcome.next === 'enqueue') await this.queues.enqueueCommitted({ id, channel: outcome.n.route[0].channel, hop: 0, generation: outcome.n.generation, template: outcome.n.template });
     return this.view(id);
   }
 

@@ -57,6 +57,8 @@ export class OutboxRelay {
   private listener?: Client;
   private failures = 0;
   private pruneTimer?: NodeJS.Timeout;
+  /** A commit was announced (NOTIFY) since the current batch began: it may hold rows the batch missed. */
+  private announced = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -207,6 +209,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (this.running) {
       let published = 0;
+      this.announced = false;
       try {
         published = await this.relayBatch();
         this.failures = 0;
@@ -216,7 +219,12 @@ export class OutboxRelay {
           this.logger.warn(`Outbox relay could not publish (attempt ${this.failures}): ${(error as Error).message}`);
         }
       }
-      if (published > 0 && this.failures === 0) continue;
+      // A full batch may have left rows behind, and a commit announced during the batch may have
+      // come after its SELECT: look again at once. Otherwise the outbox is known to be empty, and
+      // looking again would be an empty transaction per event at low rates; the next NOTIFY (or
+      // the poll, the safety net) wakes the loop.
+      const batchSize = this.options.batchSize ?? 100;
+      if (this.failures === 0 && (published >= batchSize || this.announced)) continue;
       const backoff = this.failures > 0 ? Math.min(this.options.pollIntervalMs * 2 ** Math.min(this.failures, 4), 10_000) : this.options.pollIntervalMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, backoff);
@@ -236,6 +244,7 @@ export class OutboxRelay {
     // (one transaction) rather than one transaction per event.
     let waking = false;
     client.on('notification', () => {
+      this.announced = true;
       if (this.failures !== 0 || waking) return;
       waking = true;
       setTimeout(() => {
