@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { outboxInsertCtes, type OutboxRow } from '@statex/messaging';
+import { inboxInsertCte, outboxInsertCtes, type EventContext, type OutboxRow } from '@statex/messaging';
 import { parameters, runPrepared } from '@statex/persistence';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { SubmissionStatus } from '@statex/contracts';
@@ -99,6 +99,43 @@ export class SubmissionRepository {
     await runPrepared(this.dataSource, `statex-submission-accepted-${attachments.length > 0 ? 'with' : 'without'}-attachments`, `WITH ${ctes.join(', ')} SELECT count(*) FROM outbox_notified`, params);
   }
 
+  /**
+   * A lead's status event, once per message, in one statement: the inbox marker; the timeline
+   * entry; the status, moved only forward along `ranks` (a late `acknowledged` never undoes
+   * `analyzed`); the analysis, unless the lead already shows a newer run's. The row is locked
+   * first, and the status and analysis are compared with its latest version, as the transaction
+   * this replaces did (seven round trips: BEGIN, inbox, lock, count, insert, update, COMMIT).
+   * Returns whether the message was new, the lead's creation time (null: no such lead) and
+   * whether the timeline showed `status` before.
+   */
+  async recordStatusEvent(
+    consumer: string,
+    ctx: Pick<EventContext, 'messageId' | 'routingKey'>,
+    change: { submissionId: string; status: SubmissionStatus; at: Date; note: string | null; analysis: Record<string, unknown> | null },
+    ranks: readonly SubmissionStatus[],
+  ): Promise<{ fresh: boolean; createdAt: Date | null; reachedBefore: boolean }> {
+    const { values, p } = parameters();
+    const id = `${p(change.submissionId)}::uuid`;
+    const status = `${p(change.status)}::text`;
+    const analysis = `${p(change.analysis === null ? null : JSON.stringify(change.analysis))}::jsonb`;
+    const order = `${p(ranks)}::text[]`;
+    // A run number as the service reads it: `run` when it is a number, else the first run.
+    const runOf = (json: string) => `(CASE WHEN jsonb_typeof(${json}->'run') = 'number' THEN (${json}->>'run')::numeric ELSE 1 END)`;
+    const forward = `array_position(${order}, ${status}) > array_position(${order}, s.status)`;
+    const takesAnalysis = `(${analysis} IS NOT NULL AND NOT (s.analysis IS NOT NULL AND ${runOf('s.analysis')} > ${runOf(analysis)}))`;
+    const text =
+      `WITH ${inboxInsertCte(consumer, ctx, p)}, ` +
+      `target AS (SELECT id, created_at FROM submissions WHERE id = ${id} AND EXISTS (SELECT 1 FROM inbox_row) FOR UPDATE), ` +
+      `reached AS (SELECT EXISTS (SELECT 1 FROM submission_status_changes WHERE submission_id = ${id} AND status = ${status}) AS before), ` +
+      `timeline_row AS (INSERT INTO submission_status_changes (submission_id, status, at, note) SELECT id, ${status}, ${p(change.at)}::timestamptz, ${p(change.note)}::text FROM target), ` +
+      `moved AS (UPDATE submissions s SET status = CASE WHEN ${forward} THEN ${status} ELSE s.status END, ` +
+      `analysis = CASE WHEN ${takesAnalysis} THEN ${analysis} ELSE s.analysis END, updated_at = now() ` +
+      `FROM target WHERE s.id = target.id AND (${forward} OR ${takesAnalysis})) ` +
+      `SELECT EXISTS (SELECT 1 FROM inbox_row) AS fresh, (SELECT created_at FROM target) AS created_at, (SELECT before FROM reached) AS reached_before`;
+    const [row] = await runPrepared<{ fresh: boolean; created_at: Date | null; reached_before: boolean }>(this.dataSource, 'statex-submission-status-event', text, values);
+    return { fresh: row.fresh, createdAt: row.created_at, reachedBefore: row.reached_before };
+  }
+
   /** False when another request already claimed the key (it commits first, this one rolls back). */
   async claimIdempotencyKey(manager: EntityManager, row: Omit<IdempotencyKey, 'createdAt'>): Promise<boolean> {
     const result: unknown[] = await manager.query(
@@ -107,25 +144,5 @@ export class SubmissionRepository {
       [row.key, row.requestHash, row.submissionId, JSON.stringify(row.response)],
     );
     return result.length > 0;
-  }
-
-  lockSubmission(manager: EntityManager, id: string): Promise<Submission | null> {
-    return manager.findOne(Submission, { where: { id }, lock: { mode: 'pessimistic_write' } });
-  }
-
-  /** Whether the lead's timeline already shows `status` (a timed stage is measured the first time only). */
-  async hasReached(manager: EntityManager, submissionId: string, status: string): Promise<boolean> {
-    return (await manager.count(SubmissionStatusChange, { where: { submissionId, status: status as SubmissionStatusChange['status'] } })) > 0;
-  }
-
-  async addStatusChange(
-    manager: EntityManager,
-    change: { submissionId: string; status: SubmissionStatus; at: Date; note: string | null },
-    moveStatus: boolean,
-    changes: Partial<Pick<Submission, 'analysis'>> = {},
-  ): Promise<void> {
-    await manager.insert(SubmissionStatusChange, change);
-    const update = { ...changes, ...(moveStatus ? { status: change.status } : {}) };
-    if (Object.keys(update).length > 0) await manager.update(Submission, { id: change.submissionId }, update as QueryDeepPartialEntity<Submission>);
   }
 }

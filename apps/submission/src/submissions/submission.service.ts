@@ -11,7 +11,7 @@ import {
   SubmissionStatusViewDto,
   SubmissionViewDto,
 } from '@statex/contracts';
-import { EventContext, InboxService, OutboxService } from '@statex/messaging';
+import { EventContext, OutboxService } from '@statex/messaging';
 import { attachmentStorageKey, StorageDriver } from '@statex/storage';
 import type { UploadedFile } from '../attachments/multipart-form.reader';
 import { SubmissionEnv } from '../submission.env';
@@ -23,7 +23,10 @@ import { listEmailFilter, seesLeadInFull } from './submission.access';
 import { toFullView, toStatusView, toSummary } from './submission.presenter';
 import { SubmissionRepository } from './submission.repository';
 
-/** How far along the journey a status is; a submission's status only moves forward. */
+/**
+ * The statuses in journey order; a submission's status only moves forward along it. Every status
+ * is listed once (the Record keeps the list complete when a status is added).
+ */
 const STATUS_RANK: Record<SubmissionStatus, number> = {
   received: 0,
   acknowledgement_failed: 1,
@@ -34,6 +37,7 @@ const STATUS_RANK: Record<SubmissionStatus, number> = {
   answer_failed: 6,
   answered: 7,
 };
+const STATUSES_IN_ORDER = (Object.keys(STATUS_RANK) as SubmissionStatus[]).sort((a, b) => STATUS_RANK[a] - STATUS_RANK[b]);
 
 export interface Accepted {
   body: SubmissionAcceptedDto;
@@ -49,7 +53,6 @@ export class SubmissionService {
   constructor(
     private readonly repository: SubmissionRepository,
     private readonly outbox: OutboxService,
-    private readonly inbox: InboxService,
     private readonly storage: StorageDriver,
     private readonly env: SubmissionEnv,
     private readonly rateLimits: FormRateLimits,
@@ -175,7 +178,8 @@ export class SubmissionService {
 
   /**
    * Adds a timeline entry from an event, once per message; the status itself only
-   * moves forward (a late `acknowledged` never undoes `analyzed`).
+   * moves forward (a late `acknowledged` never undoes `analyzed`). One statement, one round
+   * trip: each lead's journey brings four of these events.
    */
   async recordStatus(
     ctx: EventContext,
@@ -185,25 +189,14 @@ export class SubmissionService {
     note: string | null,
     changes: Partial<Pick<Submission, 'analysis'>> = {},
   ): Promise<void> {
-    let reached: { stage: string; seconds: number } | undefined;
-    const applied = await this.inbox.once(CONSUMER, ctx, async (manager) => {
-      const submission = await this.repository.lockSubmission(manager, submissionId);
-      if (!submission) {
-        this.logger.warn({ submissionId }, `No submission for ${ctx.routingKey}; ignored`);
-        return;
-      }
-      const forward = STATUS_RANK[status] > STATUS_RANK[submission.status];
-      // Runs may end out of order: the analysis shown is the newest run's.
-      const runOf = (analysis: Record<string, unknown> | null | undefined) => (typeof analysis?.run === 'number' ? analysis.run : 1);
-      const { analysis, ...rest } = changes;
-      const keep = analysis && submission.analysis && runOf(submission.analysis) > runOf(analysis) ? rest : changes;
-      // Acknowledged and analysing race, so a stage can be reached without the status moving to it.
-      const timed = (TIMED_STAGES as readonly string[]).includes(status) && !(await this.repository.hasReached(manager, submissionId, status));
-      await this.repository.addStatusChange(manager, { submissionId, status, at, note }, forward, keep);
-      if (timed) reached = { stage: status, seconds: Math.max(0, (at.getTime() - submission.createdAt.getTime()) / 1000) };
-    });
-    // Observed once committed: a rolled-back change measures nothing.
-    if (reached) journeyStageDuration.observe({ stage: reached.stage }, reached.seconds);
+    const outcome = await this.repository.recordStatusEvent(CONSUMER, ctx, { submissionId, status, at, note, analysis: changes.analysis ?? null }, STATUSES_IN_ORDER);
+    const applied = outcome.fresh;
+    if (applied && !outcome.createdAt) this.logger.warn({ submissionId }, `No submission for ${ctx.routingKey}; ignored`);
+    // Observed once committed, the first time the lead reaches the stage (acknowledged and
+    // analysing race, so a stage can be reached without the status moving to it).
+    if (applied && outcome.createdAt && (TIMED_STAGES as readonly string[]).includes(status) && !outcome.reachedBefore) {
+      journeyStageDuration.observe({ stage: status }, Math.max(0, (at.getTime() - outcome.createdAt.getTime()) / 1000));
+    }
     if (!applied) this.logger.log(`Duplicate ${ctx.routingKey} ${ctx.messageId} ignored`);
   }
 }

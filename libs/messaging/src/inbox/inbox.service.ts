@@ -3,6 +3,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { EventContext } from '../transport/event-context';
 
 /**
+ * The common table expression `inbox_row` that records a message for `consumer`, for one statement
+ * that also makes the effect (`WITH inbox_row AS (…), effect AS (… WHERE EXISTS (SELECT 1 FROM
+ * inbox_row)) …`): it yields a row only the first time the message is seen, so the effect happens
+ * once, in one round trip where `once` takes a transaction. `param` adds a value, returns its placeholder.
+ */
+export function inboxInsertCte(consumer: string, ctx: Pick<EventContext, 'messageId' | 'routingKey'>, param: (value: unknown) => string): string {
+  return `inbox_row AS (INSERT INTO inbox_messages (consumer, message_id, routing_key) VALUES (${param(consumer)}, ${param(ctx.messageId)}, ${param(ctx.routingKey)}) ON CONFLICT DO NOTHING RETURNING 1)`;
+}
+
+/**
  * Exactly-once effects over at-least-once delivery: a consumer records each message id
  * in the same transaction as the effect, so a redelivered message changes nothing.
  */
