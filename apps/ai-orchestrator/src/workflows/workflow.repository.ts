@@ -47,14 +47,19 @@ export class WorkflowRepository {
     return this.dataSource.manager.find(Workflow, { where: { status: 'running' }, order: { startedAt: 'ASC' }, take: 200 });
   }
 
-  /** Records what the queue says of a step, only while its workflow runs (an ended workflow's steps stay as they ended). */
+  /**
+   * Records what the queue says of a step, only while its workflow runs (an ended workflow's steps
+   * stay as they ended). One statement, without a transaction: its FOR SHARE sub-select waits for
+   * an end (cancel, fail, complete) being committed and then sees it, as the transaction it
+   * replaces did in four round trips; each lead's analysis syncs its steps about four times.
+   */
   async syncStep(workflowId: string, step: AnalysisStep, changes: Partial<WorkflowStepRecord>): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      // FOR SHARE waits for an end (cancel, fail, complete) being committed and then sees it.
-      const [workflow] = await manager.query(`SELECT status FROM workflows WHERE id = $1 FOR SHARE`, [workflowId]);
-      if (workflow?.status !== 'running') return;
-      await manager.update(WorkflowStepRecord, { workflowId, step }, changes as QueryDeepPartialEntity<WorkflowStepRecord>);
-    });
+    await this.dataSource.manager
+      .createQueryBuilder()
+      .update(WorkflowStepRecord)
+      .set(changes as QueryDeepPartialEntity<WorkflowStepRecord>)
+      .where(`workflow_id = :workflowId AND step = :step AND EXISTS (SELECT 1 FROM workflows WHERE id = :workflowId AND status = 'running' FOR SHARE)`, { workflowId, step })
+      .execute();
   }
 
   /** A cancelled workflow's steps that had not completed. */

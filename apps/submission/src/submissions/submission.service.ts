@@ -182,7 +182,7 @@ export class SubmissionService {
    * trip: each lead's journey brings four of these events.
    */
   async recordStatus(
-    ctx: EventContext,
+    ctx: Pick<EventContext, 'messageId' | 'routingKey'>,
     submissionId: string,
     status: SubmissionStatus,
     at: Date,
