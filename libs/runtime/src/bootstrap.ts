@@ -14,6 +14,7 @@ import { RedisReadinessCheck } from '@statex/redis';
 import { CORRELATION_HEADER, correlationIdOf, instrumentHttp, setupSwagger, withLogContext } from '@statex/observability';
 import { ErrorFilter } from './exception.filters';
 import { createValidationPipe } from './validation';
+import { releaseStartupMemory } from './startup-memory';
 
 export interface ServiceDefinition<E extends BaseEnv> {
   /** kebab-case service name: its queue, database and log `service` field. */
@@ -146,7 +147,10 @@ export function runService<E extends BaseEnv>(definition: ServiceDefinition<E>):
     throw error;
   }
   startService(definition, env)
-    .then(({ app }) => app.get(Logger).log(`${definition.name} listening on port ${definition.port(env)}`, 'Bootstrap'))
+    .then(({ app }) => {
+      app.get(Logger).log(`${definition.name} listening on port ${definition.port(env)}`, 'Bootstrap');
+      releaseStartupMemory();
+    })
     .catch((error: Error) => {
       process.stderr.write(`${definition.name} failed to start: ${error.stack ?? error.message}\n`);
       process.exit(1);
