@@ -97,4 +97,22 @@ describe('local provider', () => {
     expect(output.proposal).toContain('200 000 Kč');
     expect(output.proposal).toContain('spěchá');
   });
+
+  it('loads the NLP model on its first analysis, not when built: an idle worker does not hold it', async () => {
+    let loads = 0;
+    let fresh: LocalProvider | undefined;
+    jest.isolateModules(() => {
+      jest.doMock('wink-eng-lite-web-model', () => {
+        loads += 1;
+        return jest.requireActual('wink-eng-lite-web-model');
+      });
+      const isolated = jest.requireActual<typeof import('./local.provider')>('./local.provider');
+      fresh = new isolated.LocalProvider();
+    });
+    expect(loads).toBe(0);
+    const { output } = await fresh!.extract('Call Jana Nováková at Acme on Monday about the new e-shop.');
+    expect(output.entities).toBeDefined();
+    await fresh!.summarize('One sentence. Another one. And a third one here.');
+    expect(loads).toBe(1);
+  });
 });

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import winkNLP, { WinkMethods } from 'wink-nlp';
-import model from 'wink-eng-lite-web-model';
+import type { WinkMethods } from 'wink-nlp';
 import type { ClassifyOutput, Entities, ExtractOutput, Locale, ProposeOutput, SummarizeOutput } from '@statex/contracts';
 import type { AnalysisProvider, ProposeInput, ProviderAnswer } from '../analysis.provider';
 import { CATEGORY_LEXICON, CZECH_HINTS, ENGLISH_HINTS, foldDiacritics, STOPWORDS, URGENCY_PATTERNS } from './lexicon';
@@ -76,7 +75,18 @@ const unique = (values: string[]) => [...new Set(values.map((v) => v.trim()).fil
 @Injectable()
 export class LocalProvider implements AnalysisProvider {
   readonly name = 'local';
-  private readonly nlp: WinkMethods = winkNLP(model);
+  private loaded?: WinkMethods;
+
+  /**
+   * wink-nlp with its English model, loaded on the first analysis: the model is about 17 MB of
+   * the worker's memory, which an idle worker, or one whose provider is a remote model, never needs.
+   */
+  private get nlp(): WinkMethods {
+    // Both are CommonJS: wink-nlp's module is the function itself.
+    const winkNLP = require('wink-nlp') as typeof import('wink-nlp').default;
+    this.loaded ??= winkNLP(require(MODEL) as import('wink-nlp').Model);
+    return this.loaded;
+  }
 
   private readonly lexicon: Record<string, [RegExp, number][]>;
 
