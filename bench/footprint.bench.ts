@@ -13,6 +13,12 @@ const SETTLE_S = Number(process.argv[2] ?? 10);
 const REFERENCE_PORT = 18490;
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/**
+ * Proportional set size: RSS with each shared page divided among the processes sharing it. The
+ * seven apps map the same node binary and libraries, which RSS counts seven times; PSS adds up to
+ * what the machine actually gives them.
+ */
+const pssMb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))![1]) / 1024;
 
 async function main(): Promise<void> {
   const platform = new BenchPlatform(10_400);
@@ -25,14 +31,15 @@ async function main(): Promise<void> {
     // As npm start does: every app at once, then wait for all.
     await platform.start();
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
-    const rows = platform.apps.map((a) => ({ app: a.app, readyMs: a.readyMs, rss: rssMb(a.child.pid!) }));
+    const rows = platform.apps.map((a) => ({ app: a.app, readyMs: a.readyMs, rss: rssMb(a.child.pid!), pss: pssMb(a.child.pid!) }));
     const referenceRss = rssMb(reference.pid!);
     const total = rows.reduce((s, r) => s + r.rss, 0);
+    const totalPss = rows.reduce((s, r) => s + r.pss, 0);
     console.log(
       [
         `footprint  seven apps started at once (as npm start), idle RSS after ${SETTLE_S} s`,
-        ...rows.map((r) => `  ${r.app.padEnd(16)} ready after ${String(r.readyMs).padStart(6)} ms   RSS ${r.rss.toFixed(0).padStart(4)} MB   (${(r.rss / referenceRss).toFixed(2)}× the plain app)`),
-        `  all seven        ready after ${String(platform.coldStartMs).padStart(6)} ms   RSS ${total.toFixed(0).padStart(4)} MB in all (goal: under 700 MB, all ready under 20 s)`,
+        ...rows.map((r) => `  ${r.app.padEnd(16)} ready after ${String(r.readyMs).padStart(6)} ms   RSS ${r.rss.toFixed(0).padStart(4)} MB   (${(r.rss / referenceRss).toFixed(2)}× the plain app)   PSS ${r.pss.toFixed(0).padStart(4)} MB`),
+        `  all seven        ready after ${String(platform.coldStartMs).padStart(6)} ms   RSS ${total.toFixed(0).padStart(4)} MB in all (goal: under 700 MB, all ready under 20 s)   PSS ${totalPss.toFixed(0)} MB in all`,
         `  plain Nest app   ready after ${String(refStartMs).padStart(6)} ms   RSS ${referenceRss.toFixed(0).padStart(4)} MB (the reference, same run)`,
       ].join('\n'),
     );
