@@ -79,12 +79,17 @@ function send(url: string, options: { method?: string; path?: string; headers?: 
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/**
+ * `n` distinct free ports: every listener stays open until all have their port, since a port
+ * closed at once may be the next one handed out (two gateway servers given the same port made
+ * nginx see the HTTP server as an HTTPS one without a certificate, a flaky failure in CI).
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 /** Starts nginx and waits until it answers its own health location. */
@@ -158,7 +163,7 @@ describe('gateway: a real nginx in front of the seven services (started in-proce
     await start('logging', loggingService, testEnv(LoggingEnv, namespace, auth));
     await start('content', contentService, testEnv(ContentEnv, namespace, { ...auth, ...storage }));
 
-    const [devPort, httpPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
+    const [devPort, httpPort, httpsPort] = await freePorts(3);
     devUrl = `http://127.0.0.1:${devPort}`;
     prodHttpUrl = `http://127.0.0.1:${httpPort}`;
     prodHttpsUrl = `https://127.0.0.1:${httpsPort}`;
