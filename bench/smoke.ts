@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 /** Each benchmark with arguments that keep it short, and a line its table must print. */
 export const SMOKE_RUNS: Array<{ bench: string; args: string[]; prints: RegExp }> = [
   { bench: 'intake', args: ['2', '1'], prints: /ratio/i },
-  { bench: 'journey', args: ['5', '3'], prints: /p50 ratio platform\/reference/ },
+  { bench: 'journey', args: ['5', '3', '2'], prints: /p50 ratio platform\/reference/ },
   { bench: 'footprint', args: ['2'], prints: /MB/ },
   { bench: 'logging', args: ['2000', '20000'], prints: /lines\/s/ },
   { bench: 'auth', args: ['2'], prints: /Authentication cost/ },
