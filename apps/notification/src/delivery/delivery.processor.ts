@@ -12,6 +12,7 @@ import { ERASED, isJourneyNotification, type Notification } from '../notificatio
 import { notificationMetrics } from '../notifications/notification.metrics';
 import { NotificationRepository } from '../notifications/notification.repository';
 import { TemplateRenderer } from '../templates/template.renderer';
+import type { EnqueuedNotification } from './delivery.queues';
 
 export interface DeliveryJob {
   notificationId: string;
@@ -33,7 +34,7 @@ export class DeliveryProcessor {
   private readonly logger = new Logger(DeliveryProcessor.name);
   private readonly senders: Record<string, ChannelSender>;
   /** Set by DeliveryQueues once the queues exist. */
-  enqueue: (n: Pick<Notification, 'id' | 'channel' | 'hop' | 'generation' | 'template'>) => Promise<void> = async () => {
+  enqueue: (n: EnqueuedNotification) => Promise<void> = async () => {
     throw new Error('Delivery queues are not started');
   };
 

@@ -82,9 +82,11 @@ export class LocalProvider implements AnalysisProvider {
    * the worker's memory, which an idle worker, or one whose provider is a remote model, never needs.
    */
   private get nlp(): WinkMethods {
-    // Both are CommonJS: wink-nlp's module is the function itself.
-    const winkNLP = require('wink-nlp') as typeof import('wink-nlp').default;
-    this.loaded ??= winkNLP(require(MODEL) as import('wink-nlp').Model);
+    if (!this.loaded) {
+      // Both are CommonJS: wink-nlp's module is the function itself.
+      const winkNLP = require('wink-nlp') as typeof import('wink-nlp').default;
+      this.loaded = winkNLP(require(MODEL) as import('wink-nlp').Model);
+    }
     return this.loaded;
   }
 
