@@ -75,10 +75,19 @@ export class BrokerProbe {
   }
 
   async messageCount(queue: string): Promise<number> {
+    return (await this.checkQueue(queue)).messageCount;
+  }
+
+  /** Consumers the broker has on `queue`: 0 once a cancel has taken effect there. */
+  async consumerCount(queue: string): Promise<number> {
+    return (await this.checkQueue(queue)).consumerCount;
+  }
+
+  private async checkQueue(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
     const ch = await this.connection!.createChannel();
     ch.on('error', () => undefined);
     try {
-      return (await ch.checkQueue(queue)).messageCount;
+      return await ch.checkQueue(queue);
     } finally {
       await ch.close().catch(() => undefined);
     }
