@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Job, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, StepJobData, StepResult } from '@statex/contracts';
@@ -73,8 +74,9 @@ describe('two ai-worker processes on one queue', () => {
     // Long texts, so each job takes long enough that the worker surely holds some when the signal comes.
     const ids = await addBatch('sigterm', 60, 400);
     const stopping = String(workers[0].pid);
-    const completedOfBatch = async () => (await Promise.all(ids.map((id) => queue.getJobState(id)))).filter((s) => s === 'completed').length;
-    await waitFor(async () => (await completedOfBatch()) >= 5, { what: 'the batch to start', intervalMs: 20 });
+    // The signal goes while the stopping worker holds a job of the batch (BullMQ records the worker's name on it).
+    const holding = `${hostname()}:${stopping}`;
+    await waitFor(async () => (await queue.getActive()).some((job) => job.processedBy === holding && ids.includes(job.id!)), { what: 'the stopping worker to hold a job', intervalMs: 5 });
     const signalledAt = Date.now();
     await workers[0].stop('SIGTERM');
     const jobs = await waitFor(() => allCompleted(ids), { timeoutMs: 60_000, intervalMs: 200, what: '60 completed jobs' });

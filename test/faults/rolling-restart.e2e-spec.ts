@@ -3,8 +3,8 @@ import { ALL_APPS, expectClean, FaultPlatform } from './fault-platform';
 
 /**
  * A rolling restart during load: each of the seven services in turn gets SIGTERM, drains, and is
- * started again while leads keep coming. Graceful shutdown stops consuming first, so nothing is cut
- * off, nothing is done twice and no delivery count grows.
+ * started again while leads keep coming. Graceful shutdown stops consuming first and settles what it
+ * holds, so nothing is cut off and nothing is done twice.
  */
 describe('faults: a rolling restart of all seven services during load', () => {
   const platform = new FaultPlatform();
@@ -18,7 +18,7 @@ describe('faults: a rolling restart of all seven services during load', () => {
     await platform.stop();
   }, 120_000);
 
-  it('loses nothing, duplicates nothing, interrupts no send and redelivers nothing', async () => {
+  it('loses nothing, duplicates nothing, interrupts no send and cuts off no delivery', async () => {
     const restarting = (async () => {
       await sleep(1000);
       for (const app of ALL_APPS) {
@@ -40,16 +40,24 @@ describe('faults: a rolling restart of all seven services during load', () => {
     // A graceful stop sends nothing twice: no send is interrupted.
     const interrupted = await queryDatabase<{ n: number }>(`${platform.namespace}_notification`, "SELECT count(*)::int AS n FROM notification_attempts WHERE error LIKE 'interrupted:%'");
     expect(interrupted).toEqual([{ n: 0 }]);
-    // Nothing was cut off mid-handling: no service received a delivery the broker had to hand out again.
-    // (Each non-zero series is named, with the service's last output, so a failure says what was cut off.)
+    // Nothing was cut off mid-handling: each stopped process closed by its own re-raised SIGTERM
+    // (no crash, no exit code) and did not warn of deliveries still in hand when it closed.
+    expect(Object.fromEntries(ALL_APPS.map((app) => [app, platform.apps[app].exits]))).toEqual(Object.fromEntries(ALL_APPS.map((app) => [app, [{ code: null, signal: 'SIGTERM' }]])));
+    const inHand = ALL_APPS.flatMap((app) => (/still in hand|consumer channel:/.test(platform.apps[app].output) ? [app] : []));
+    expect({ inHand, output: inHand.length > 0 ? platform.outputs() : '' }).toEqual({ inHand: [], output: '' });
+    // The broker may still hand a message out again: one its queue sent as the consumer was being
+    // cancelled reaches the channel after the cancel and goes back to the queue unseen
+    // (rabbitmq-server#3729). Those are at most what was on its way, the prefetch (10); a service
+    // cut off with its deliveries in hand, or a channel that failed while closing, would exceed it
+    // or warn above. (The inbox makes them harmless: the ledger finds nothing done twice.)
     const redelivered = await Promise.all(
       ALL_APPS.map(async (app) => {
         const text = await (await fetch(`${platform.apps[app].url}/metrics`)).text();
-        return [...text.matchAll(/^statex_messages_redelivered_total(\{[^}]*\}) (\d+)/gm)].filter((m) => Number(m[2]) > 0).map((m) => `${m[1]} ${m[2]}`);
+        return [...text.matchAll(/^statex_messages_redelivered_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
       }),
     );
-    const cutOff = Object.fromEntries(ALL_APPS.flatMap((app, i) => (redelivered[i].length > 0 ? [[app, redelivered[i]]] : [])));
-    expect({ cutOff, output: Object.keys(cutOff).length > 0 ? platform.outputs() : '' }).toEqual({ cutOff: {}, output: '' });
+    console.log(`redelivered after the rolling restart: ${JSON.stringify(Object.fromEntries(ALL_APPS.map((app, i) => [app, redelivered[i]])))}`);
+    expect(ALL_APPS.filter((_, i) => redelivered[i] > 10)).toEqual([]);
     expectClean(ledger);
   }, 900_000);
 });

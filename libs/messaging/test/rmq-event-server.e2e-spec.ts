@@ -214,8 +214,9 @@ describe('RmqEventServer shutdown (real RabbitMQ)', () => {
     await waitFor(() => attemptsOf('slow:drain').length === 1, { what: 'the slow handler to start' });
     const closing = app.close();
     await waitFor(() => !server.isAttached(), { what: 'the consumer to be cancelled' });
-    // The server reports itself detached as it sends the cancel; messages published before the
-    // broker has taken it may still go out to the closing consumer (and come back redelivered).
+    // The server reports itself detached as it sends the cancel; a message published before the
+    // broker has taken it may be on its way when it does, and the broker returns it to the queue
+    // marked redelivered (rabbitmq-server#3729): publish the late ones once the cancel is taken.
     await waitFor(async () => (await probe.consumerCount(topology.queue)) === 0, { what: 'the broker to take the cancel' });
     for (let i = 0; i < 3; i++) await probe.publish(RoutingKey.RequestCreated, requestCreated(`ok:late-${i}`));
     await closing;

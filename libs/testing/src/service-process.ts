@@ -27,11 +27,13 @@ export class ServiceProcess {
 
   start(): this {
     const main = resolve(__dirname, '../../../dist/apps', this.app, 'src/main.js');
-    this.output = '';
+    // A restarted app keeps the end of its previous run's output: what a stopped process said on its way out.
+    if (this.output) this.output = `${this.output.slice(-5_000)}\n--- ${this.app} restarted ---\n`;
     this.child = spawn(process.execPath, [main], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
     };
+    this.child.once('exit', (code, signal) => this.exits.push({ code, signal }));
     this.child.stdout!.on('data', keep);
     this.child.stderr!.on('data', keep);
     return this;
@@ -66,4 +68,10 @@ export class ServiceProcess {
 
   /** Stops that did not end within 15 s of their signal and were ended with SIGKILL. */
   forcedStops = 0;
+
+  /**
+   * How each run ended, oldest first. A graceful stop re-raises its SIGTERM once the app has
+   * closed (Nest's shutdown hooks), so it ends by that signal; an exit code means it crashed.
+   */
+  readonly exits: Array<{ code: number | null; signal: NodeJS.Signals | null }> = [];
 }

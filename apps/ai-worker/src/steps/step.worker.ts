@@ -1,5 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { Job, Worker } from 'bullmq';
 import { Counter, Histogram, register } from 'prom-client';
 import { withLogContext } from '@statex/observability';
@@ -23,12 +24,19 @@ const stepDuration =
   });
 
 /**
+ * This process's name in BullMQ (host and pid, the pod's name on Kubernetes): each active job
+ * records it (`processedBy`), and the worker's Redis connection carries it, so an operator sees
+ * which worker holds which step.
+ */
+export const STEP_WORKER_NAME = `${hostname()}:${process.pid}`;
+
+/**
  * Takes analysis steps from the shared BullMQ queue. Any number of ai-worker processes can
  * run this: BullMQ hands each job to one of them. A step that outlives AI_STEP_TIMEOUT_MS
  * fails (and the queue retries it). On shutdown @nestjs/bullmq closes the worker, which finishes
  * its in-flight jobs first.
  */
-@Processor(AI_STEPS_QUEUE, { autorun: false })
+@Processor(AI_STEPS_QUEUE, { autorun: false, name: STEP_WORKER_NAME })
 export class StepWorker extends WorkerHost<Worker<StepJobData, StepResult>> implements OnApplicationBootstrap {
   private readonly logger = new Logger(StepWorker.name);
 

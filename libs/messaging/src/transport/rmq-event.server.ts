@@ -437,11 +437,12 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
     this.consumer = undefined;
     if (consumer) await consumer.channel.cancel(consumer.tag).catch((error: Error) => this.logger.warn(`Cancelling the consumer on ${this.topology.queue} failed: ${error.message}`));
     else if (this.outage === undefined) this.logger.warn(`Closing with no consumer attached on ${this.topology.queue}`);
-    // A delivery the broker had already sent when it took the cancel still arrives after it (quorum
-    // queues hand messages to the channel ahead of the client): handle those too, rather than close
-    // on them and have them handed out again. Then wait for everything in hand, at most 10 s.
+    // Every delivery the broker sent before it took the cancel arrives ahead of the cancel-ok and is
+    // in hand by now (amqplib dispatches it before the cancel resolves). One the queue had sent
+    // that reached the broker's channel only after the cancel is returned to the queue by the broker
+    // itself (rabbitmq-server#3729): it never reaches us, and its next delivery reads as redelivered.
+    // Wait for everything in hand, at most 10 s.
     const deadline = Date.now() + 10_000;
-    await new Promise((r) => setTimeout(r, LATE_DELIVERY_GRACE_MS).unref());
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
     }
@@ -450,9 +451,6 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
     await super.close();
   }
 }
-
-/** How long a closing consumer waits after its cancel for deliveries already on their way. */
-const LATE_DELIVERY_GRACE_MS = 250;
 
 /** Marks a retry or park copy, to recognise it if the broker returns it. */
 const SETTLE_ID = 'x-statex-settle-id';
