@@ -16,6 +16,17 @@ export const PLATFORM_APPS = [
   { app: 'content', portVar: 'CONTENT_PORT', port: 8009, nice: 0 },
 ] as const;
 
+/**
+ * What every app process starts with unless the environment already says otherwise (npm start and
+ * the benchmarks here; the image sets the same in deploy/Dockerfile).
+ *
+ * MALLOC_MMAP_THRESHOLD_: glibc serves an allocation of 128 KB or more with its own mapping and
+ * unmaps it on free. By default it raises that threshold to the largest block freed so far, so
+ * after user-portal's first argon2 hash (19 MiB) every later one came from the heap and stayed
+ * there: 20–25 MB more idle RSS in user-portal, a few MB in the others (docs/benchmarks.md).
+ */
+export const APP_PROCESS_DEFAULTS: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
+
 /** Lowers a started app's CPU priority as PLATFORM_APPS says; never fails the start over it. */
 export function applyPriority(app: string, pid: number | undefined): void {
   const nice = PLATFORM_APPS.find((a) => a.app === app)?.nice ?? 0;

@@ -11,12 +11,12 @@ import { join, resolve } from 'node:path';
 import { readEnvSource } from '@statex/config';
 import { DEV_ADMIN_PASSWORD } from '../apps/user-portal/src/user-portal.env';
 import { checkGateway, findNginx, renderGateway, Upstreams } from './gateway';
-import { applyPriority, PLATFORM_APPS } from './platform-apps';
+import { APP_PROCESS_DEFAULTS, applyPriority, PLATFORM_APPS } from './platform-apps';
 
 const root = resolve(__dirname, '..', '..');
 const logDir = join(root, 'var', 'log');
 const env = readEnvSource();
-const processEnv = { ...process.env, ...env } as NodeJS.ProcessEnv;
+const processEnv = { ...APP_PROCESS_DEFAULTS, ...process.env, ...env } as NodeJS.ProcessEnv;
 const smtpHost = env.SMTP_HOST || '127.0.0.1';
 const smtpPort = Number(env.SMTP_PORT || 1025);
 const mailWebPort = Number(env.MAILDEV_WEB_PORT || 8025);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { deleteNamespace } from '@statex/messaging';
 import { logShippingTopologyOf } from '@statex/observability';
-import { applyPriority, PLATFORM_APPS } from '../../scripts/platform-apps';
+import { APP_PROCESS_DEFAULTS, applyPriority, PLATFORM_APPS } from '../../scripts/platform-apps';
 
 /** One of the seven built apps as a benchmark runs it. */
 export interface BenchApp {
@@ -79,6 +79,7 @@ export class BenchPlatform {
     const without = (process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean);
     const ports = PLATFORM_APPS.map((a) => ({ ...a, port: a.port + this.portOffset }));
     const env: Record<string, string> = {
+      ...APP_PROCESS_DEFAULTS,
       ...(process.env as Record<string, string>),
       ENV_FILE: '/nonexistent',
       POSTGRES_DB_PREFIX: `${this.prefix}_`,
