@@ -17,6 +17,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/jest/global-setup.js',
+  setupFiles: ['<rootDir>/test/jest/setup-env.js'],
   testSequencer: '<rootDir>/test/jest/sequencer.js',
   // Tests share one broker and stop it on purpose in the reliability suite: run files one by one.
   maxWorkers: 1,

@@ -6,8 +6,8 @@ import { deleteLogTopology } from './log-broker-cleanup';
 import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceProcess, testProcessEnv, uniqueNamespace, waitFor } from '@statex/testing';
 
 /**
- * The built apps as processes (run with `flock /tmp/statex-dist.lock`): their loggers ship
- * through the pino transport's worker thread, which only exists in the compiled code.
+ * The built apps as processes (run with `flock /tmp/statex-dist.lock`), shipping their lines as
+ * `npm start` runs them.
  */
 describe('log shipping across processes: every service’s lines reach logging, and a lost broker never stops a service', () => {
   const namespace = uniqueNamespace('lshp');
@@ -81,6 +81,28 @@ describe('log shipping across processes: every service’s lines reach logging, 
     expect(story).toEqual(expect.arrayContaining(['submission event request.created', 'submission status received', 'submission log Submission received']));
     const times = timeline.entries.map((e) => e.at as string);
     expect([...times].sort()).toEqual(times);
+  });
+
+  it('ships what it still holds when it is stopped', async () => {
+    // A flush interval and batch no test waits for: its lines leave only when the process stops.
+    const holding = new ServiceProcess(
+      'submission',
+      18022,
+      testProcessEnv(namespace, { ...auth.env, LOG_LEVEL: 'info', SUBMISSION_PORT: 18022, LOG_SHIPPING_FLUSH_MS: 60_000, LOG_SHIPPING_BATCH_LINES: 10_000 }),
+    ).start();
+    try {
+      await holding.ready();
+      const correlationId = randomUUID();
+      expect((await fetch(`${holding.url}/api/nothing-here`, { headers: { 'x-correlation-id': correlationId } })).status).toBe(404);
+      const find = async () => ((await (await fetch(`${logging.url}/api/logs?correlationId=${correlationId}`, { headers: operator })).json()) as { items: unknown[] }).items;
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await find()).toEqual([]);
+      await holding.stop();
+      expect(holding.exits).toEqual([{ code: null, signal: 'SIGTERM' }]);
+      await waitFor(async () => (await find()).length > 0, { what: 'the held line in logging', timeoutMs: 10_000 });
+    } finally {
+      await holding.stop();
+    }
   });
 
   it('keeps serving while its log shipping cannot reach RabbitMQ: stdout keeps every line, the lost ones are counted', async () => {

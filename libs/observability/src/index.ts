@@ -4,5 +4,5 @@ export * from './health.module';
 export * from './swagger';
 export * from './log-shipping/log-shipper';
 export * from './log-shipping/log-shipping.config';
-export { logShippingAvailable } from './log-shipping/log-shipping.stream';
+export { LogShippingShutdown } from './log-shipping/log-shipping.stream';
 export * from './spans';

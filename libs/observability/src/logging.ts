@@ -49,7 +49,7 @@ export const LOG_REDACT_PATHS = [
 /**
  * Structured JSON logs (pino). Every line written while handling a request or a
  * message carries its correlation id. Lines go to stdout and, unless LOG_SHIPPING=off,
- * to the logging service through RabbitMQ from a worker thread (see log-shipping/).
+ * to the logging service through RabbitMQ, in batches (see log-shipping/).
  */
 export function loggerModule(service: string, level: string): DynamicModule {
   const destination = logDestination(service, logShippingConfig());

@@ -2,7 +2,7 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { AuthModule, AuthModuleOptions } from '@statex/auth';
 import { BaseEnv, EnvModule } from '@statex/config';
 import { MessagingModule, RabbitMqReadinessCheck } from '@statex/messaging';
-import { HealthModule, loggerModule, metricsModule, ReadinessCheck } from '@statex/observability';
+import { HealthModule, loggerModule, LogShippingShutdown, metricsModule, ReadinessCheck } from '@statex/observability';
 import { DatabaseReadinessCheck, PersistenceModule, ServiceSchema } from '@statex/persistence';
 import { RedisModule, RedisReadinessCheck } from '@statex/redis';
 
@@ -45,6 +45,6 @@ export class ServiceInfrastructureModule {
     }
     imports.push(HealthModule.forRoot([...checks, ...(infra.checks ?? [])]));
     imports.push(AuthModule.forRoot(infra.auth));
-    return { module: ServiceInfrastructureModule, imports, exports: imports };
+    return { module: ServiceInfrastructureModule, imports, exports: imports, providers: [LogShippingShutdown] };
   }
 }

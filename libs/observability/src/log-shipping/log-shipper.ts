@@ -31,12 +31,7 @@ export interface LogShipperOptions {
   batchLines: number;
   /** A partial batch waits at most this long. */
   flushMs: number;
-  /** Shared with the main thread: [shipped, dropped, buffered], read by its /metrics. */
-  counters?: SharedArrayBuffer;
 }
-
-/** Slots of the shared counters. */
-export const ShipperCounter = { Shipped: 0, Dropped: 1, Buffered: 2 } as const;
 
 /**
  * Batches log lines (JSON text, one per line) to RabbitMQ without ever waiting on it:
@@ -46,7 +41,8 @@ export const ShipperCounter = { Shipped: 0, Dropped: 1, Buffered: 2 } as const;
  */
 export class LogShipper {
   private readonly buffer: string[] = [];
-  private readonly counters: BigInt64Array;
+  private shippedLines = 0;
+  private droppedLines = 0;
   private connection?: ChannelModel;
   private channel?: ConfirmChannel;
   private connecting = false;
@@ -56,20 +52,18 @@ export class LogShipper {
   private timer?: NodeJS.Timeout;
   private idle: Array<() => void> = [];
 
-  constructor(private readonly options: LogShipperOptions) {
-    this.counters = new BigInt64Array(options.counters ?? new SharedArrayBuffer(3 * 8));
-  }
+  constructor(private readonly options: LogShipperOptions) {}
 
   get exchange(): string {
     return logExchangeOf(this.options.namespace);
   }
 
   get shipped(): number {
-    return Number(Atomics.load(this.counters, ShipperCounter.Shipped));
+    return this.shippedLines;
   }
 
   get dropped(): number {
-    return Number(Atomics.load(this.counters, ShipperCounter.Dropped));
+    return this.droppedLines;
   }
 
   get buffered(): number {
@@ -87,11 +81,10 @@ export class LogShipper {
   push(line: string): void {
     if (line.length === 0) return;
     if (this.buffer.length >= this.options.bufferLines) {
-      Atomics.add(this.counters, ShipperCounter.Dropped, 1n);
+      this.droppedLines += 1;
       return;
     }
     this.buffer.push(line);
-    Atomics.store(this.counters, ShipperCounter.Buffered, BigInt(this.buffer.length));
     if (this.buffer.length >= this.options.batchLines) this.flush();
   }
 
@@ -148,11 +141,10 @@ export class LogShipper {
         // Not taken by the broker: back to the front, as far as the bound allows.
         const room = Math.max(0, this.options.bufferLines - this.buffer.length);
         this.buffer.unshift(...batch.slice(0, room));
-        if (batch.length > room) Atomics.add(this.counters, ShipperCounter.Dropped, BigInt(batch.length - room));
+        if (batch.length > room) this.droppedLines += batch.length - room;
       } else {
-        Atomics.add(this.counters, ShipperCounter.Shipped, BigInt(batch.length));
+        this.shippedLines += batch.length;
       }
-      Atomics.store(this.counters, ShipperCounter.Buffered, BigInt(this.buffer.length));
       if (!error) this.flush();
       else if (this.buffer.length === 0) this.settleIdle();
     };

@@ -6,7 +6,7 @@ import { EnvSource, loadEnv, NumberFromEnv, readEnvSource } from '@statex/config
  * service. A library's variables, read by every app: documented in `.env.example`.
  */
 export class LogShippingEnv {
-  /** `on`: lines also go to RabbitMQ (`<ns>.logs`) from a worker thread; `off`: stdout only. */
+  /** `on`: lines also go to RabbitMQ (`<ns>.logs`), batched by a LogShipper; `off`: stdout only. */
   @IsIn(['on', 'off'])
   LOG_SHIPPING: 'on' | 'off' = 'on';
 

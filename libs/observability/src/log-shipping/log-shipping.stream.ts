@@ -1,29 +1,22 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import pino from 'pino';
 import { Counter, Gauge, register } from 'prom-client';
 import { LogShippingConfig } from './log-shipping.config';
-import { ShipperCounter } from './log-shipper';
+import { LogShipper } from './log-shipper';
 
-/** The worker's compiled file: present in dist/, absent when the code runs from TypeScript (jest). */
-const WORKER = join(__dirname, 'log-shipping.worker.js');
-
-export function logShippingAvailable(): boolean {
-  return existsSync(WORKER);
-}
-
-let counters: BigInt64Array | undefined;
+/** The process's one shipper (every logger of the process writes through it). */
+let shipper: LogShipper | undefined;
+let shared: pino.DestinationStream | undefined;
 
 function shippingMetrics(): void {
   if (register.getSingleMetric('statex_log_lines_dropped_total')) return;
-  const read = (slot: number) => (counters ? Number(Atomics.load(counters, slot)) : 0);
   let shippedSeen = 0;
   let droppedSeen = 0;
   new Counter({
     name: 'statex_log_lines_shipped_total',
     help: 'Log lines this process shipped to the logging service (RabbitMQ, <ns>.logs)',
     collect() {
-      const now = read(ShipperCounter.Shipped);
+      const now = shipper?.shipped ?? 0;
       if (now > shippedSeen) this.inc(now - shippedSeen);
       shippedSeen = now;
     },
@@ -32,7 +25,7 @@ function shippingMetrics(): void {
     name: 'statex_log_lines_dropped_total',
     help: 'Log lines not shipped because the broker stayed unreachable and the buffer was full (stdout still has them)',
     collect() {
-      const now = read(ShipperCounter.Dropped);
+      const now = shipper?.dropped ?? 0;
       if (now > droppedSeen) this.inc(now - droppedSeen);
       droppedSeen = now;
     },
@@ -41,64 +34,49 @@ function shippingMetrics(): void {
     name: 'statex_log_lines_buffered',
     help: 'Log lines waiting to be shipped',
     collect() {
-      this.set(read(ShipperCounter.Buffered));
+      this.set(shipper?.buffered ?? 0);
     },
   });
 }
 
 /**
- * stdout (every line, as before) plus, when shipping is on and the compiled worker is
- * there, a pino transport whose worker thread batches lines to RabbitMQ. One per process.
+ * stdout (every line, as before) plus, when shipping is on, a LogShipper that batches the lines
+ * to RabbitMQ on a connection of its own. One per process.
+ *
+ * In the service's own thread, not a pino transport's worker thread: a line costs an append to a
+ * bounded array (LogShipper.push never waits and never throws), a batch one publish, and a worker
+ * thread is a second V8 instance, about 8 MB of every app's idle memory (docs/benchmarks.md).
  */
-let shared: pino.DestinationStream | undefined;
-
 export function logDestination(service: string, config: LogShippingConfig): pino.DestinationStream | undefined {
-  if (!config.enabled || !logShippingAvailable()) return undefined;
+  if (!config.enabled) return undefined;
   if (shared) return shared;
-  const buffer = new SharedArrayBuffer(3 * 8);
-  counters = new BigInt64Array(buffer);
+  const started = new LogShipper({
+    url: config.url,
+    namespace: config.namespace,
+    service,
+    bufferLines: config.bufferLines,
+    batchLines: config.batchLines,
+    flushMs: config.flushMs,
+  }).start();
+  shipper = started;
   shippingMetrics();
-  const transport = pino.transport({
-    target: WORKER,
-    options: {
-      url: config.url,
-      namespace: config.namespace,
-      service,
-      bufferLines: config.bufferLines,
-      batchLines: config.batchLines,
-      flushMs: config.flushMs,
-      counters: buffer,
-    },
-  });
-  // Shipping must never take the service down: a dead worker only stops shipping. What it held,
-  // and every line after, is counted as dropped (stdout still has them all).
-  const slots = counters;
-  let alive = true;
-  const died = (reason?: string) => {
-    if (!alive) return;
-    alive = false;
-    Atomics.add(slots, ShipperCounter.Dropped, Atomics.exchange(slots, ShipperCounter.Buffered, 0n));
-    // A closing process ends the worker too: only a failure is worth a line.
-    if (reason) process.stderr.write(`Log shipping stopped (${reason}); lines stay on stdout and count as dropped\n`);
-  };
-  transport.on('error', (error: Error) => died(error?.message ?? String(error)));
-  transport.on('close', () => died());
-  const guarded = {
+  const shipping = {
+    // pino writes one whole line per call, its newline included.
     write(line: string) {
-      if (alive) {
-        try {
-          transport.write(line);
-          return;
-        } catch (error) {
-          died((error as Error).message);
-        }
-      }
-      Atomics.add(slots, ShipperCounter.Dropped, 1n);
+      started.push(line.endsWith('\n') ? line.slice(0, -1) : line);
     },
   };
   shared = pino.multistream([
     { level: 'trace', stream: pino.destination({ fd: 1, sync: true }) },
-    { level: 'trace', stream: guarded },
+    { level: 'trace', stream: shipping },
   ]);
   return shared;
+}
+
+/** Ships what is still buffered (at most 2 s) and disconnects, when the app shuts down. */
+@Injectable()
+export class LogShippingShutdown implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await shipper?.close();
+  }
 }
