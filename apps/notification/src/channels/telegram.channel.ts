@@ -1,17 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { Api, GrammyError, HttpError } from 'grammy';
+import type * as Grammy from 'grammy';
 import { NotificationEnv } from '../notification.env';
 import { ChannelSender, Delivery, DeliveryError } from './channel.types';
 
-/** Telegram through grammy's Bot API client; TELEGRAM_API_ROOT points it at another Bot API server. */
+/**
+ * Telegram through grammy's Bot API client; TELEGRAM_API_ROOT points it at another Bot API server.
+ * grammy (and the fetch it brings) loads only where TELEGRAM_BOT_TOKEN is set.
+ */
 @Injectable()
 export class TelegramChannel implements ChannelSender {
   readonly channel = 'telegram' as const;
-  private readonly api?: Api;
+  private readonly grammy?: typeof Grammy;
+  private readonly api?: Grammy.Api;
 
   constructor(private readonly env: NotificationEnv) {
     if (env.TELEGRAM_BOT_TOKEN) {
-      this.api = new Api(env.TELEGRAM_BOT_TOKEN, { apiRoot: env.TELEGRAM_API_ROOT.replace(/\/$/, ''), timeoutSeconds: 15 });
+      this.grammy = require('grammy') as typeof Grammy;
+      this.api = new this.grammy.Api(env.TELEGRAM_BOT_TOKEN, { apiRoot: env.TELEGRAM_API_ROOT.replace(/\/$/, ''), timeoutSeconds: 15 });
     }
   }
 
@@ -20,7 +25,7 @@ export class TelegramChannel implements ChannelSender {
   }
 
   async send(delivery: Delivery): Promise<string> {
-    if (!this.api) throw new DeliveryError('telegram is not configured: set TELEGRAM_BOT_TOKEN', true);
+    if (!this.api || !this.grammy) throw new DeliveryError('telegram is not configured: set TELEGRAM_BOT_TOKEN', true);
     try {
       const sent = await this.api.sendMessage(delivery.recipient, delivery.message.text, {
         parse_mode: 'HTML',
@@ -28,6 +33,7 @@ export class TelegramChannel implements ChannelSender {
       });
       return String(sent.message_id);
     } catch (error) {
+      const { GrammyError, HttpError } = this.grammy;
       if (error instanceof GrammyError) {
         if (error.error_code === 429) {
           const seconds = error.parameters.retry_after ?? 1;
