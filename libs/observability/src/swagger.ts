@@ -60,7 +60,11 @@ export function declareCommonErrors(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** Swagger UI at `/docs`, the OpenAPI 3 document at `/docs-json`. */
+/**
+ * Swagger UI at `/docs`, the OpenAPI 3 document at `/docs-json`. The document is built on its
+ * first request, not at start: an app nobody asks for its contract does not hold it (or the
+ * work of scanning every route for it) in its idle memory.
+ */
 export function setupSwagger(app: INestApplication, service: string, description: string): void {
   const config = new DocumentBuilder()
     .setTitle(`StateX ${service}`)
@@ -68,6 +72,5 @@ export function setupSwagger(app: INestApplication, service: string, description
     .setVersion(process.env.npm_package_version ?? '0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from user-portal: POST /api/auth/login' })
     .build();
-  const document = declareCommonErrors(SwaggerModule.createDocument(app, config));
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, () => declareCommonErrors(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
