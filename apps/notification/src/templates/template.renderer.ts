@@ -56,9 +56,12 @@ export class TemplateRenderer {
     });
   }
 
-  /** Template names available (a folder each). */
+  /** Template names available (a folder each), read once: compiled templates are kept for good as well. */
+  private available?: string[];
+
   names(): string[] {
-    return readdirSync(this.dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    this.available ??= readdirSync(this.dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    return this.available;
   }
 
   has(name: string): boolean {
