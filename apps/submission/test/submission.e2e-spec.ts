@@ -312,6 +312,41 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
     expect(answered.timeline.map((t: { status: string }) => t.status).slice(4).sort()).toEqual(['answer_failed', 'answered']);
   });
 
+  it('shows a status and a timeline of the same moment, while status events land', async () => {
+    const order = ['received', 'acknowledged', 'analyzing', 'analyzed', 'answered'];
+    const ids = await Promise.all(Array.from({ length: 8 }, async () => (await http.post('/api/submissions').send(lead).expect(202)).body.id as string));
+    let landing = true;
+    const seen: string[] = [];
+    const mismatches: string[] = [];
+    // Readers poll every lead while the events land: the status must be the furthest the timeline shows.
+    const readers = Array.from({ length: 4 }, async () => {
+      while (landing) {
+        for (const id of ids) {
+          const view = (await http.get(`/api/submissions/${id}`).expect(200)).body as { status: string; timeline: { status: string }[] };
+          const furthest = view.timeline.map((t) => t.status).reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'received');
+          seen.push(view.status);
+          if (furthest !== view.status) mismatches.push(`${id}: status ${view.status}, timeline ${view.timeline.map((t) => t.status).join(',')}`);
+        }
+      }
+    });
+    for (const id of ids) {
+      const workflowId = randomUUID();
+      const at = () => new Date().toISOString();
+      await publish(RoutingKey.NotificationSent, { notificationId: randomUUID(), correlationId: id, channel: 'email', template: 'acknowledgement', recipient: lead.email, sentAt: at(), journey: true }, { correlationId: id });
+      await publish(RoutingKey.AiAnalysisStarted, { workflowId, submissionId: id, startedAt: at() }, { correlationId: id });
+      await publish(RoutingKey.AiAnalysisCompleted, { workflowId, submissionId: id, summary: 'S.', category: 'e-commerce', confidence: 0.9, entities: { money: [] }, proposal: 'P.', completedAt: at() }, { correlationId: id });
+      await publish(RoutingKey.NotificationSent, { notificationId: randomUUID(), correlationId: id, channel: 'email', template: 'analysis-results', recipient: lead.email, sentAt: at(), journey: true }, { correlationId: id });
+    }
+    await waitFor(async () => {
+      const views = await Promise.all(ids.map(async (id) => (await http.get(`/api/submissions/${id}`)).body.status as string));
+      return views.every((status) => status === 'answered');
+    }, { what: 'every lead answered' });
+    landing = false;
+    await Promise.all(readers);
+    expect(new Set(seen).size).toBeGreaterThan(1);
+    expect(mismatches).toEqual([]);
+  });
+
   it('moves nothing on a lead’s message that is not the journey’s own (no journey flag), whatever its template and correlation id', async () => {
     const { body } = await http.post('/api/submissions').send(lead).expect(202);
     const base = { correlationId: body.id, channel: 'email', template: 'analysis-results', recipient: lead.email };

@@ -34,14 +34,19 @@ export class SubmissionRepository {
     return this.dataSource.transaction(work);
   }
 
+  /**
+   * The lead, its attachments and its timeline as of one moment (one REPEATABLE READ snapshot): a
+   * status event commits its timeline entry and the status together, and a view read in separate
+   * statements could show the entry without the status it brought.
+   */
   async find(id: string): Promise<SubmissionRecord | null> {
-    const submission = await this.dataSource.manager.findOne(Submission, { where: { id } });
-    if (!submission) return null;
-    const [attachments, timeline] = await Promise.all([
-      this.dataSource.manager.find(SubmissionAttachment, { where: { submissionId: id }, order: { createdAt: 'ASC', fileName: 'ASC' } }),
-      this.dataSource.manager.find(SubmissionStatusChange, { where: { submissionId: id }, order: { at: 'ASC', id: 'ASC' } }),
-    ]);
-    return { submission, attachments, timeline };
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const submission = await manager.findOne(Submission, { where: { id } });
+      if (!submission) return null;
+      const attachments = await manager.find(SubmissionAttachment, { where: { submissionId: id }, order: { createdAt: 'ASC', fileName: 'ASC' } });
+      const timeline = await manager.find(SubmissionStatusChange, { where: { submissionId: id }, order: { at: 'ASC', id: 'ASC' } });
+      return { submission, attachments, timeline };
+    });
   }
 
   /** Newest first. */
