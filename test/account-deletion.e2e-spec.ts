@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { RoutingKey } from '@statex/contracts';
 import { databaseNameFor } from '@statex/persistence';
-import { bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { loggingService } from '../apps/logging/src/logging.app';
 import { LoggingEnv } from '../apps/logging/src/logging.env';
 import { deleteLogTopology } from '../apps/logging/test/log-broker-cleanup';
@@ -65,7 +65,7 @@ describe('account deletion erases the account from user-portal, notification and
     await notification?.app.close();
     await portal?.app.close();
     await smtp.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await deleteLogTopology(namespace);
     await probe.cleanup(['user-portal', 'notification', 'logging']);
     await probe.stop();

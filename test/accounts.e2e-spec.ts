@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { ConfigValidationError, loadEnv } from '@statex/config';
 import { RoutingKey } from '@statex/contracts';
-import { bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../apps/notification/src/notification.app';
 import { NotificationEnv } from '../apps/notification/src/notification.env';
 import { AfterAnswer } from '../apps/user-portal/src/accounts/after-answer';
@@ -87,7 +87,7 @@ describe('user-portal: accounts, tokens and sessions, with emails read from a re
     await notification?.app.close();
     await portal?.app.close();
     await smtp.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['user-portal', 'notification']);
     await probe.stop();
   });

@@ -4,7 +4,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse } from 'yaml';
-import { AuthStandIn, BrokerProbe, dropDatabases, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, BrokerProbe, removeTestNamespace, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { APPS, AppName, platformProcesses } from './platform';
 
 const root = join(__dirname, '..');
@@ -156,7 +156,7 @@ describe('a real Prometheus with the rules, scraping the running platform: every
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(APPS.map((a) => a.app));
     await probe.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { BaseEnv, loadEnv } from '@statex/config';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { contentService } from '../apps/content/src/content.app';
 import { ContentEnv } from '../apps/content/src/content.env';
 
@@ -23,7 +23,7 @@ describe('the public edge of a service (real RabbitMQ; a JWKS stand-in)', () => 
   afterAll(async () => {
     await service?.app.close();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['content']);
     await probe.stop();

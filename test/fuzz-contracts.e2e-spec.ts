@@ -8,7 +8,7 @@ import { ACCESS_EXTENSION, type AccessRule } from '@statex/auth';
 import type { BaseEnv } from '@statex/config';
 import type { Role } from '@statex/contracts';
 import type { ServiceDefinition } from '@statex/runtime';
-import { AuthStandIn, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
@@ -386,7 +386,7 @@ describe('every operation of every service, fuzzed from its OpenAPI document (se
   afterAll(async () => {
     for (const target of Object.values(targets)) await target.service?.app.close();
     await Promise.all([auth.stop(), smtp.stop()]);
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(Object.keys(targets));
     await probe.stop();

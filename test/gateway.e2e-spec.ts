@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseEnv } from '@statex/config';
 import { ServiceDefinition } from '@statex/runtime';
-import { BrokerProbe, dropDatabases, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, removeTestNamespace, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
@@ -191,7 +191,7 @@ describe('gateway: a real nginx in front of the seven services (started in-proce
     await smtp.stop();
     await probe.cleanup(PLATFORM_APPS.map((a) => a.app));
     await probe.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 

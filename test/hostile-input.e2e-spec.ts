@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, fixtures, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, fixtures, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { backtrackingTexts, hostile, withNul } from './fixtures/hostile/corpus';
 import { AppName, platformProcesses } from './platform';
 
@@ -179,7 +179,7 @@ describe('hostile input across processes: the corpus through the form and POST /
     await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
     await smtp.stop();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['submission', 'ai-orchestrator', 'ai-worker', 'notification']);
     await probe.stop();

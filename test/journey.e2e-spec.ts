@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, fixtures, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, fixtures, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { APPS, AppName, platformProcesses } from './platform';
 
 /** The built platform, each app its own process, followed from the form to the acknowledgement. */
@@ -35,7 +35,7 @@ describe('journey across processes: form → stored → acknowledgement → anal
     await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
     await smtp.stop();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(APPS.map((a) => a.app));
     await probe.stop();

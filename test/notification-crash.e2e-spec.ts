@@ -1,4 +1,4 @@
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { platformProcesses } from './platform';
 
 /** The notification service killed with SIGKILL in the middle of a burst loses nothing. */
@@ -30,7 +30,7 @@ describe('notification service: SIGKILL during a burst of 100', () => {
     await notification?.stop();
     await smtp.stop();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['notification']);
     await probe.stop();

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, removeTestNamespace, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { platformProcesses } from './platform';
 
 function rabbitmqctl(...args: string[]): void {
@@ -40,7 +40,7 @@ describe('reliability: RabbitMQ stopped and started while submissions are accept
     if (brokerStopped) rabbitmqctl('start_app');
     await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
     await smtp.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['submission', 'notification']);
     await probe.stop();

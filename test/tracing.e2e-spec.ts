@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthStandIn, BrokerProbe, dropDatabases, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, BrokerProbe, removeTestNamespace, ServiceProcess, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { AppName, platformProcesses } from './platform';
 
 interface ReceivedSpan {
@@ -82,7 +82,7 @@ describe('traces: OTLP over HTTP from every service, one trace per lead journey'
     await receiver.stop();
     await smtp.stop();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup([...journey, 'content']);
     await probe.stop();

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RoutingKey } from '@statex/contracts';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../apps/notification/src/notification.app';
 import { NotificationEnv } from '../apps/notification/src/notification.env';
 import { submissionService } from '../apps/submission/src/submission.app';
@@ -28,7 +28,7 @@ describe('trust boundary across submission and notification (real PostgreSQL, Ra
     await submission?.app.close();
     await smtp.stop();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['submission', 'notification']);
     await probe.stop();
   });

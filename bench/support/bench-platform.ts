@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { deleteNamespace } from '@statex/messaging';
 import { logShippingTopologyOf } from '@statex/observability';
+import { deleteRedisNamespace } from '@statex/redis';
 import { APP_PROCESS_DEFAULTS, applyPriority, PLATFORM_APPS } from '../../scripts/platform-apps';
 
 /** One of the seven built apps as a benchmark runs it. */
@@ -37,7 +38,7 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 /**
  * The seven built apps on a fresh namespace (databases, exchange, queues and BullMQ keys of their
  * own), ports shifted by `portOffset`, started at once as `npm start` does; `stop()` ends them and
- * removes the namespace.
+ * removes the namespace (databases, broker, Redis).
  */
 export class BenchPlatform {
   readonly prefix = `bench${randomBytes(3).toString('hex')}`;
@@ -119,6 +120,8 @@ export class BenchPlatform {
     for (const { datname } of rows) await pg.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await pg.end();
     await removeBrokerNamespace(this.prefix);
+    // BullMQ keeps finished jobs for days: a journey run left 5,000–11,000 keys behind.
+    await deleteRedisNamespace(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', this.prefix);
   }
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_CONSUMERS } from '@statex/contracts';
 import { ParkedMessages, topologyFor } from '@statex/messaging';
-import { AuthStandIn, BrokerProbe, dropDatabases, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, BrokerProbe, removeTestNamespace, queryDatabase, ServiceProcess, sleep, SmtpStandIn, uniqueNamespace, waitFor } from '@statex/testing';
 import { APPS, AppName, platformProcesses } from '../platform';
 import { restoreAll } from './infrastructure';
 
@@ -73,7 +73,7 @@ export class FaultPlatform {
     await restoreAll();
     await this.smtp.stop();
     await this.auth.stop();
-    await dropDatabases(`${this.namespace}_`);
+    await removeTestNamespace(this.namespace);
     const probe = await new BrokerProbe(this.namespace).start();
     await probe.cleanup(ALL_APPS, [200, 400, 800]);
     await probe.stop();

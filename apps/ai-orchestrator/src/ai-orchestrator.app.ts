@@ -9,6 +9,7 @@ import { StepQueue } from './workflows/step.queue';
 import { WorkflowController } from './workflows/workflow.controller';
 import { WorkflowRepository } from './workflows/workflow.repository';
 import { WorkflowService } from './workflows/workflow.service';
+import { WorkflowAdmission } from './workflows/workflow.admission';
 
 export const aiOrchestratorService: ServiceDefinition<AiOrchestratorEnv> = {
   name: 'ai-orchestrator',
@@ -24,7 +25,7 @@ export const aiOrchestratorService: ServiceDefinition<AiOrchestratorEnv> = {
         BullModule.registerFlowProducer({ name: AI_STEPS_QUEUE }),
       ],
       controllers: [WorkflowController],
-      providers: [WorkflowRepository, WorkflowService, StepQueue],
+      providers: [WorkflowRepository, WorkflowService, WorkflowAdmission, StepQueue],
     })
     class AiOrchestratorModule {}
     return AiOrchestratorModule;

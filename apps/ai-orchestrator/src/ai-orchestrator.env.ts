@@ -37,6 +37,18 @@ export class AiOrchestratorEnv extends DatabaseEnv {
   @Min(1000)
   AI_WORKFLOW_QUEUE_TIMEOUT_MS: number = 3_600_000;
 
+  /**
+   * How many analysis workflows run at once, on every replica together. A lead arriving over the
+   * limit waits in the durable queue (its status stays `received`) and starts when one ends, so a
+   * burst the workers cannot keep up with does not spread their backlog over every service. Raise
+   * it with the workers: each runs AI_WORKER_CONCURRENCY steps at once, and a workflow has three
+   * steps in parallel, then one.
+   */
+  @NumberFromEnv()
+  @IsInt()
+  @Min(1)
+  AI_MAX_RUNNING_WORKFLOWS: number = 32;
+
   /** How often step states are read from the queue into PostgreSQL. */
   @NumberFromEnv()
   @IsInt()

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RoutingKey } from '@statex/contracts';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { contentService } from '../src/content.app';
 import { ContentEnv } from '../src/content.env';
 
@@ -35,7 +35,7 @@ describe('content: drafts, versions, publishing, schedules, locales, cache and e
   afterAll(async () => {
     await service?.app.close();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['content']);
     await probe.stop();
   });

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, fixtures, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, fixtures, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { contentService } from '../src/content.app';
 import { ContentEnv } from '../src/content.env';
 
@@ -30,7 +30,7 @@ describe('content: media uploads in attachment storage, typed by their content',
   afterAll(async () => {
     await service?.app.close();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['content']);
     await probe.stop();

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_CATEGORIES, RoutingKey } from '@statex/contracts';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { contentService } from '../src/content.app';
 import { ContentEnv } from '../src/content.env';
 import { seedContentDatabase } from '../src/seed/seed-command';
@@ -28,7 +28,7 @@ describe('content: the starting content (services and home page, en and cs), loa
   afterAll(async () => {
     await service?.app.close();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['content']);
     await probe.stop();
   });

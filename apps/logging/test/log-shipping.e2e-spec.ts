@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteLogTopology } from './log-broker-cleanup';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceProcess, testProcessEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, ServiceProcess, testProcessEnv, uniqueNamespace, waitFor } from '@statex/testing';
 
 /**
  * The built apps as processes (run with `flock /tmp/statex-dist.lock`), shipping their lines as
@@ -51,7 +51,7 @@ describe('log shipping across processes: every service’s lines reach logging, 
   afterAll(async () => {
     await Promise.all([logging, submission, isolated].map((p) => p?.stop()));
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await deleteLogTopology(namespace);
     await probe.cleanup(['logging', 'submission']);

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { RoutingKey } from '@statex/contracts';
 import { EventPublisher } from '@statex/messaging';
 import { LOG_REDACT_PATHS, LogShipper } from '@statex/observability';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { loggingService } from '../src/logging.app';
 import { LoggingEnv } from '../src/logging.env';
 import { deleteLogTopology } from './log-broker-cleanup';
@@ -55,7 +55,7 @@ describe('logging: one searchable place for every log line and every lead’s st
     await deleteLogTopology(namespace);
     await probe.cleanup(['logging']);
     await probe.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
   });
 
   it('stores posted NDJSON lines and finds them by correlation id, service, level and words, newest first, a page at a time', async () => {
@@ -359,7 +359,7 @@ describe('logging: the Elasticsearch sink', () => {
     await deleteLogTopology(namespace);
     await probe.cleanup(['logging']);
     await probe.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
   });
 
   it('bulk-indexes lines into the daily index, and keeps the PostgreSQL copy when Elasticsearch fails', async () => {

@@ -1,7 +1,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import request from 'supertest';
 import type { ServiceDefinition } from '@statex/runtime';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 
@@ -75,7 +75,7 @@ describe('notification: access control (tokens verified against a JWKS over HTTP
   afterAll(async () => {
     await service?.app.close();
     await Promise.all([auth.stop(), smtp.stop()]);
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['notification']);
     await probe.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NotificationRequestedEvent, RoutingKey } from '@statex/contracts';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 import { SAMPLE_DATA } from '../src/templates/template.renderer';
@@ -87,7 +87,7 @@ describe('notification: the account emails user-portal sends', () => {
   afterAll(async () => {
     await service?.app.close();
     await Promise.all([auth.stop(), smtp.stop()]);
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['notification']);
     await probe.stop();
   });

@@ -5,7 +5,7 @@ import {
   AuthStandIn,
   bearer,
   BrokerProbe,
-  dropDatabases,
+  removeTestNamespace,
   ServiceUnderTest,
   sleep,
   SmtpStandIn,
@@ -57,7 +57,7 @@ describe('notification channels (stand-ins speaking each provider’s protocol)'
   afterAll(async () => {
     await service?.app.close();
     await Promise.all([smtp.stop(), telegram.stop(), whatsapp.stop(), auth.stop()]);
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['notification']);
     await probe.stop();
   });
@@ -330,7 +330,7 @@ describe('notification channels without credentials', () => {
   afterAll(async () => {
     await service?.app.close();
     await auth.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['notification']);
     await probe.stop();

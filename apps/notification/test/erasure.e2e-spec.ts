@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RoutingKey } from '@statex/contracts';
 import { databaseNameFor } from '@statex/persistence';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
 
@@ -78,7 +78,7 @@ describe('notification: a deleted account is erased from what it holds', () => {
   afterAll(async () => {
     await service?.app.close();
     await Promise.all([auth.stop(), smtp.stop()]);
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['notification']);
     await probe.stop();
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RoutingKey } from '@statex/contracts';
-import { BrokerProbe, dropDatabases, PgStatementCounter, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { BrokerProbe, removeTestNamespace, PgStatementCounter, queryDatabase, ServiceUnderTest, SmtpStandIn, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { DeliveryProcessor } from '../src/delivery/delivery.processor';
 import { notificationService } from '../src/notification.app';
 import { NotificationEnv } from '../src/notification.env';
@@ -42,7 +42,7 @@ describe('notification: database round trips per acknowledgement', () => {
     DeliveryProcessor.prototype.process = originalProcess;
     await service?.app.close();
     await smtp.stop();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['notification']);
     await probe.stop();
   });

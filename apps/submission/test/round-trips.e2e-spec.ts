@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrokerProbe, dropDatabases, fixtures, PgStatementCounter, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { BrokerProbe, removeTestNamespace, fixtures, PgStatementCounter, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { randomUUID } from 'node:crypto';
 import { RoutingKey } from '@statex/contracts';
 import { submissionService } from '../src/submission.app';
@@ -30,7 +30,7 @@ describe('submission: database round trips per contact form', () => {
   afterAll(async () => {
     counter.restore();
     await service?.app.close();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['submission']);
     await probe.stop();

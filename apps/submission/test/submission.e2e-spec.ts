@@ -6,7 +6,7 @@ import request from 'supertest';
 import { RoutingKey } from '@statex/contracts';
 import { databaseNameFor } from '@statex/persistence';
 import { StorageDriver } from '@statex/storage';
-import { AuthStandIn, bearer, BrokerProbe, dropDatabases, fixtures, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, fixtures, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { submissionService } from '../src/submission.app';
 import { SubmissionEnv } from '../src/submission.env';
 
@@ -69,7 +69,7 @@ describe('submission service (real PostgreSQL and RabbitMQ)', () => {
 
   afterAll(async () => {
     await service?.app.close();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup(['submission']);
     await probe.stop();
     await auth.stop();
@@ -516,7 +516,7 @@ describe('submission service with S3-compatible storage (s3rver)', () => {
   afterAll(async () => {
     await service?.app.close();
     await s3rver?.close();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['submission']);
     await probe.stop();
@@ -557,7 +557,7 @@ describe('submission service with the contact form rate-limited (real Redis)', (
 
   afterAll(async () => {
     await service?.app.close();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['submission']);
     await probe.stop();
@@ -622,7 +622,7 @@ describe.each([
 
   afterAll(async () => {
     await service?.app.close();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['submission']);
     await probe.stop();

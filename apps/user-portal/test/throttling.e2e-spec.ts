@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { BrokerProbe, dropDatabases, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, removeTestNamespace, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { userPortalService } from '../src/user-portal.app';
 import { UserPortalEnv } from '../src/user-portal.env';
 
@@ -60,7 +60,7 @@ describe('user-portal: throttling of the auth endpoints (real Redis)', () => {
 
   afterAll(async () => {
     await portal?.app.close();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     const probe = await new BrokerProbe(namespace).start();
     await probe.cleanup(['user-portal']);
     await probe.stop();

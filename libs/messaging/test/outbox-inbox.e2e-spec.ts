@@ -4,7 +4,7 @@ import { DatabaseEnv } from '@statex/config';
 import { RoutingKey } from '@statex/contracts';
 import { EventPublisher, InboxService, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, OutboxRelay, OutboxService } from '@statex/messaging';
 import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
-import { BrokerProbe, dropDatabases, sleep, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, removeTestNamespace, sleep, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { requestCreated } from './helpers';
 
 describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
@@ -35,7 +35,7 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
     for (const relay of relays) await relay.stop();
     for (const publisher of publishers) await publisher.close();
     await dataSource?.destroy();
-    await dropDatabases(`${namespace}_`);
+    await removeTestNamespace(namespace);
     await probe.cleanup([]);
     await probe.stop();
   });

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { deleteRedisNamespace } from '@statex/redis';
 
 function admin(): Client {
   return new Client({
@@ -37,4 +38,14 @@ export async function queryDatabase<T = Record<string, unknown>>(database: strin
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Removes what a test namespace left in PostgreSQL (its databases) and in Redis (its BullMQ queues,
+ * jobs and rate-limit counters, which BullMQ would otherwise keep for days). The broker's part goes
+ * with the BrokerProbe's cleanup.
+ */
+export async function removeTestNamespace(namespace: string): Promise<void> {
+  await dropDatabases(`${namespace}_`);
+  await deleteRedisNamespace(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', namespace);
 }

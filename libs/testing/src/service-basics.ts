@@ -2,7 +2,7 @@ import type { BaseEnv } from '@statex/config';
 import type { ServiceDefinition } from '@statex/runtime';
 import { AuthStandIn, bearer } from './auth-stand-in';
 import { BrokerProbe } from './broker-probe';
-import { dropDatabases } from './databases';
+import { removeTestNamespace } from './databases';
 import { ServiceUnderTest, startServiceForTest } from './in-process-service';
 import { testEnv, uniqueNamespace } from './test-env';
 import { waitFor } from './wait-for';
@@ -27,7 +27,7 @@ export function describeServiceBasics<E extends BaseEnv>(definition: ServiceDefi
     afterAll(async () => {
       await service?.app.close();
       await auth.stop();
-      await dropDatabases(`${namespace}_`);
+      await removeTestNamespace(namespace);
       const probe = await new BrokerProbe(namespace).start();
       await probe.cleanup([definition.name]);
       await probe.stop();

@@ -4,6 +4,9 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { ANALYSIS_STEPS, AnalysisStep } from '@statex/contracts';
 import { Workflow, WorkflowStepRecord, WorkflowStatus } from './entities';
 
+/** How many running workflows one reconciliation reads. */
+export const RUNNING_BATCH = 200;
+
 /** Every database read and write of workflows. */
 @Injectable()
 export class WorkflowRepository {
@@ -43,8 +46,13 @@ export class WorkflowRepository {
     return this.dataSource.manager.find(Workflow, { where: { submissionId }, order: { run: 'ASC' } });
   }
 
+  /** The oldest RUNNING_BATCH running workflows. */
   running(): Promise<Workflow[]> {
-    return this.dataSource.manager.find(Workflow, { where: { status: 'running' }, order: { startedAt: 'ASC' }, take: 200 });
+    return this.dataSource.manager.find(Workflow, { where: { status: 'running' }, order: { startedAt: 'ASC' }, take: RUNNING_BATCH });
+  }
+
+  countRunning(): Promise<number> {
+    return this.dataSource.manager.countBy(Workflow, { status: 'running' });
   }
 
   /**

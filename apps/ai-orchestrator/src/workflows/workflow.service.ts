@@ -7,7 +7,8 @@ import { withLogContext } from '@statex/observability';
 import { AiOrchestratorEnv } from '../ai-orchestrator.env';
 import { StepStatus, Workflow, WorkflowInput, WorkflowStepRecord } from './entities';
 import { StepQueue } from './step.queue';
-import { WorkflowRepository } from './workflow.repository';
+import { WorkflowAdmission } from './workflow.admission';
+import { RUNNING_BATCH, WorkflowRepository } from './workflow.repository';
 
 const CONSUMER = 'ai-orchestrator.request-created';
 
@@ -29,6 +30,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     private readonly inbox: InboxService,
     private readonly outbox: OutboxService,
     private readonly env: AiOrchestratorEnv,
+    private readonly admission: WorkflowAdmission,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,7 +51,10 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     await this.polling;
   }
 
-  /** `request.created`: the first run for this submission, once, however often the event arrives. */
+  /**
+   * `request.created`: the first run for this submission, once, however often the event arrives;
+   * while AI_MAX_RUNNING_WORKFLOWS run, the event waits for one of them to end (WorkflowAdmission).
+   */
   async startFor(event: RequestCreatedEvent, ctx: EventContext): Promise<void> {
     const input: WorkflowInput = {
       text: event.message,
@@ -57,7 +62,13 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       name: event.name,
       attachments: event.attachments.map((a) => ({ id: a.id, fileName: a.fileName, contentType: a.contentType })),
     };
-    await this.start(event.submissionId, 1, input, (manager) => this.inbox.record(manager, CONSUMER, ctx));
+    await this.admission.admit();
+    let started = false;
+    try {
+      started = (await this.start(event.submissionId, 1, input, (manager) => this.inbox.record(manager, CONSUMER, ctx))) !== null;
+    } finally {
+      this.admission.settled(started);
+    }
   }
 
   /** A new run beside the old ones, with the same input. */
@@ -68,6 +79,8 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     if (latest.status === 'running') throw new ConflictException(`Run ${latest.run} of submission ${submissionId} (workflow ${latest.id}) is still running; cancel it or wait for it to end`);
     const workflow = await this.start(submissionId, latest.run + 1, latest.input);
     if (!workflow) throw new ConflictException(`Run ${latest.run + 1} of submission ${submissionId} was started at the same time`);
+    // An operator's rerun does not wait for a slot, but takes one.
+    this.admission.started();
     return workflow;
   }
 
@@ -102,13 +115,17 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       return true;
     });
     if (!cancelled) throw new ConflictException(`Workflow ${id} is ${workflow.status}; only a running workflow can be cancelled`);
+    this.admission.ended();
     await this.steps.discard(id);
     return (await this.workflows.findById(id))!;
   }
 
   /** Reads every running workflow's jobs into PostgreSQL and ends the workflows that are done. */
   async reconcile(): Promise<void> {
-    for (const workflow of await this.workflows.running()) {
+    const observed = this.admission.observe();
+    const running = await this.workflows.running();
+    observed(running.length < RUNNING_BATCH ? running.length : await this.workflows.countRunning());
+    for (const workflow of running) {
       if (this.stopped) return;
       try {
         // In the trace the workflow started in: its end (ai.analysis.completed or failed) continues the lead's trace.
@@ -197,13 +214,16 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       proposal: outputs.propose.proposal,
       completedAt: completedAt.toISOString(),
     };
-    await this.workflows.transaction(async (manager) => {
+    const completed = await this.workflows.transaction(async (manager) => {
       // Attachments the workers could not read (a parser bomb, a broken file): analysed without them, and said so.
       const unreadableAttachments = results.extract.unreadableAttachments ?? results.classify.unreadableAttachments ?? results.summarize.unreadableAttachments;
       const result = { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency, ...(unreadableAttachments?.length ? { unreadableAttachments } : {}) };
-      if (!(await this.workflows.finish(manager, workflow.id, 'completed', { result }))) return;
+      if (!(await this.workflows.finish(manager, workflow.id, 'completed', { result }))) return false;
       await this.outbox.add(manager, RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId });
+      return true;
     });
+    if (!completed) return;
+    this.admission.ended();
     this.logger.log({ workflowId: workflow.id, submissionId: workflow.submissionId, category: event.category }, 'Analysis completed');
   }
 
@@ -219,6 +239,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       return true;
     });
     if (!failed) return;
+    this.admission.ended();
     // Its steps still waiting would only take workers from live leads.
     await this.steps.discard(workflow.id).catch((error: Error) => this.logger.warn(`Discarding the jobs of workflow ${workflow.id} failed: ${error.message}`));
     this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Analysis failed: ${reason}`);
