@@ -10,6 +10,7 @@
  * round showed that start (p50 2.0 s) more than the steady state (0.64–0.67 s in the next two rounds).
  * node dist/bench/journey.bench.js [rates=5,20,50] [secondsPerRate=20] [warmupSeconds=20]
  */
+import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { SmtpStandIn } from '@statex/testing/smtp';
 import { BenchPlatform, percentile, runBench } from './support/bench-platform';
@@ -102,7 +103,17 @@ const row = (label: string, r: Round) =>
 async function main(): Promise<void> {
   const smtp = await new SmtpStandIn().start();
   const platform = new BenchPlatform(10_500, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SUBMISSION_RATE_LIMIT_PER_MINUTE: '0' });
-  const mailer = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 5 });
+  // Without Nagle's algorithm, as notification's EmailChannel sends: with it, every message waits 40 ms
+  // for the server's delayed ACK, and the floor would be that stall rather than what delivery costs.
+  const mailer = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: smtp.port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 5,
+    getSocket: (_options, callback) => callback(null, { connection: connect({ host: '127.0.0.1', port: smtp.port, noDelay: true }) }),
+  });
   const lines: string[] = [];
   try {
     await platform.start();

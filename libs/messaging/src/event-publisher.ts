@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { AMQP_CONNECTION_OPTIONS } from './connection-options';
 import { UnroutableMessageError } from './errors';
 import { OutgoingMessage, publishOptions } from './message-headers';
 import { messagingMetrics } from './metrics';
@@ -42,7 +43,7 @@ export class EventPublisher {
 
   connect(): void {
     if (this.connection) return;
-    this.connection = amqp.connect([this.options.url], { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 });
+    this.connection = amqp.connect([this.options.url], AMQP_CONNECTION_OPTIONS);
     this.connection.on('disconnect', ({ err }) => this.logger.warn(`RabbitMQ publisher disconnected: ${err?.message ?? 'closed'}`));
     this.channel = this.connection.createChannel({
       json: false,

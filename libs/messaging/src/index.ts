@@ -26,3 +26,4 @@ export * from './parked/parked-messages.controller';
 export * from './replay';
 export * from './trace-context';
 export * from './namespace-cleanup';
+export * from './connection-options';

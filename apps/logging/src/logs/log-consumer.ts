@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { quorumQueue } from '@statex/messaging';
+import { AMQP_CONNECTION_OPTIONS, quorumQueue } from '@statex/messaging';
 import { logExchangeOf, logQueueOf } from '@statex/observability';
 import { LoggingEnv } from '../logging.env';
 import { parseNdjson } from './log-line';
@@ -29,7 +29,7 @@ export class LogConsumer implements OnApplicationBootstrap, OnApplicationShutdow
 
   onApplicationBootstrap(): void {
     const exchange = logExchangeOf(this.env.RABBITMQ_NAMESPACE);
-    this.connection = amqp.connect([this.env.RABBITMQ_URL], { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 });
+    this.connection = amqp.connect([this.env.RABBITMQ_URL], AMQP_CONNECTION_OPTIONS);
     this.connection.on('disconnect', ({ err }) => this.logger.warn(`Log consumer disconnected: ${err?.message ?? 'closed'}`));
     this.channel = this.connection.createChannel({
       json: false,

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel } from 'amqplib';
 import { Observable, Subject } from 'rxjs';
+import { AMQP_CONNECTION_OPTIONS } from '@statex/messaging';
 import { logTailExchangeOf } from '@statex/observability';
 import { LoggingEnv } from '../logging.env';
 import { LogItem } from './log-line';
@@ -29,7 +30,7 @@ export class LogTail implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   onApplicationBootstrap(): void {
-    this.connection = amqp.connect([this.env.RABBITMQ_URL], { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 });
+    this.connection = amqp.connect([this.env.RABBITMQ_URL], AMQP_CONNECTION_OPTIONS);
     this.channel = this.connection.createChannel({
       json: false,
       setup: (channel: ConfirmChannel) => channel.assertExchange(this.exchange, 'fanout', { durable: false }),

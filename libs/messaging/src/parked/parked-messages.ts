@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type ConfirmChannel, type ConsumeMessage, type GetMessage } from 'amqplib';
+import { AMQP_SOCKET_OPTIONS } from '../connection-options';
 import { Header } from '../message-headers';
 import { topologyFor } from '../topology';
 
@@ -136,7 +137,7 @@ export class ParkedMessages {
    * connection go before it has applied the acks sent just before, and hand those messages back too.
    */
   private async withChannel<T>(work: (channel: ConfirmChannel) => Promise<T>): Promise<T> {
-    const connection = await amqp.connect(this.url);
+    const connection = await amqp.connect(this.url, AMQP_SOCKET_OPTIONS);
     connection.on('error', () => undefined);
     try {
       const channel = await connection.createConfirmChannel();

@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { lastValueFrom } from 'rxjs';
 import { EVENT_CONSUMERS, payloadClassOf } from '@statex/contracts';
+import { AMQP_CONNECTION_OPTIONS } from '../connection-options';
 import { PermanentMessageError } from '../errors';
 import { Header } from '../message-headers';
 import { ConsumerGauges, consumerMetrics, consumers, messagingMetrics } from '../metrics';
@@ -81,7 +82,7 @@ export class RmqEventServer extends ServerRMQ implements ConsumerGauges {
       queue: topologyFor(config.namespace, config.service).queue,
       noAck: false,
       prefetchCount: config.prefetch,
-      socketOptions: { heartbeatIntervalInSeconds: 10, reconnectTimeInSeconds: 1 },
+      socketOptions: AMQP_CONNECTION_OPTIONS,
     });
     this.topology = topologyFor(config.namespace, config.service);
     this.maxAttempts = config.retryDelaysMs.length + 1;
