@@ -14,7 +14,7 @@ export const SMOKE_RUNS: Array<{ bench: string; args: string[]; prints: RegExp }
   { bench: 'footprint', args: ['2'], prints: /MB/ },
   { bench: 'logging', args: ['2000', '20000'], prints: /lines\/s/ },
   { bench: 'auth', args: ['2'], prints: /Authentication cost/ },
-  { bench: 'ai-workers', args: ['20'], prints: /ratio:\s+[\d.]+x/ },
+  { bench: 'ai-workers', args: ['20', '10'], prints: /ratio:\s+[\d.]+x/ },
 ];
 
 function run(bench: string, args: string[]): Promise<{ code: number | null; output: string; ms: number }> {
