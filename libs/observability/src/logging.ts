@@ -53,7 +53,16 @@ export const LOG_REDACT_PATHS = [
  */
 export function loggerModule(service: string, level: string): DynamicModule {
   const destination = logDestination(service, logShippingConfig());
-  const options: Options = {
+  const options = requestLoggerOptions(service, level);
+  return LoggerModule.forRoot({
+    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+    pinoHttp: destination ? [options, destination] : options,
+  });
+}
+
+/** The pino (and pino-http) options of every service's logger: shape, request line, redaction. */
+export function requestLoggerOptions(service: string, level: string): Options {
+  return {
     level,
     base: { service },
     messageKey: 'message',
@@ -76,10 +85,6 @@ export function loggerModule(service: string, level: string): DynamicModule {
     },
     redact: LOG_REDACT_PATHS,
   };
-  return LoggerModule.forRoot({
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: destination ? [options, destination] : options,
-  });
 }
 
 /** Runs work with a logger whose every line carries these fields (e.g. correlationId of a message). */
