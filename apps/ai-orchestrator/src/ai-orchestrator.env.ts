@@ -40,14 +40,16 @@ export class AiOrchestratorEnv extends DatabaseEnv {
   /**
    * How many analysis workflows run at once, on every replica together. A lead arriving over the
    * limit waits in the durable queue (its status stays `received`) and starts when one ends, so a
-   * burst the workers cannot keep up with does not spread their backlog over every service. Raise
-   * it with the workers: each runs AI_WORKER_CONCURRENCY steps at once, and a workflow has three
-   * steps in parallel, then one.
+   * burst the workers cannot keep up with does not spread their backlog over every service, and
+   * every running workflow is read from the queue at each AI_ORCHESTRATOR_POLL_MS. 8 keeps one or
+   * two workers busy (each runs AI_WORKER_CONCURRENCY steps at once; a workflow offers three steps
+   * in parallel, then one); raise it with the workers, and where the workers scale on the waiting
+   * jobs (KEDA in deploy/k8s) high enough that the wait list can reach their threshold.
    */
   @NumberFromEnv()
   @IsInt()
   @Min(1)
-  AI_MAX_RUNNING_WORKFLOWS: number = 32;
+  AI_MAX_RUNNING_WORKFLOWS: number = 8;
 
   /** How often step states are read from the queue into PostgreSQL. */
   @NumberFromEnv()

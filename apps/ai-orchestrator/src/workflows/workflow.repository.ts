@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ANALYSIS_STEPS, AnalysisStep } from '@statex/contracts';
 import { Workflow, WorkflowStepRecord, WorkflowStatus } from './entities';
@@ -40,6 +40,14 @@ export class WorkflowRepository {
 
   steps(workflowId: string): Promise<WorkflowStepRecord[]> {
     return this.dataSource.manager.find(WorkflowStepRecord, { where: { workflowId } });
+  }
+
+  /** The steps of many workflows in one statement, by workflow (a reconciliation's read, not one per workflow). */
+  async stepsOf(workflowIds: string[]): Promise<Map<string, WorkflowStepRecord[]>> {
+    const byWorkflow = new Map<string, WorkflowStepRecord[]>(workflowIds.map((id) => [id, []]));
+    if (workflowIds.length === 0) return byWorkflow;
+    for (const record of await this.dataSource.manager.find(WorkflowStepRecord, { where: { workflowId: In(workflowIds) } })) byWorkflow.get(record.workflowId)?.push(record);
+    return byWorkflow;
   }
 
   bySubmission(submissionId: string): Promise<Workflow[]> {
