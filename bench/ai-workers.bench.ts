@@ -33,7 +33,7 @@ function startWorkers(count: number, prefix: string): ChildProcess[] {
       env: { ...process.env, ENV_FILE: '/nonexistent', BULLMQ_PREFIX: prefix, RABBITMQ_NAMESPACE: prefix, AI_WORKER_PORT: String(18100 + i), AI_WORKER_CONCURRENCY: '1', LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     }),
-    );
+  );
 }
 
 async function waitReady(count: number, timeoutMs = 60_000): Promise<void> {
@@ -52,15 +52,13 @@ async function waitReady(count: number, timeoutMs = 60_000): Promise<void> {
 async function batch(queue: Queue<StepJobData>, events: QueueEvents, count: number, tag: string): Promise<void> {
   const jobIds = Array.from({ length: count }, (_, i) => `${tag}-${i}`);
   const waiting = new Set(jobIds);
-  let onCompleted = (_: { jobId: string }) => undefined as void;
-  let onFailed = (_: { jobId: string; failedReason: string }) => undefined as void;
-  const finished = new Promise<void>((resolveDone, reject) => {
-    onCompleted = ({ jobId }) => {
-      if (waiting.delete(jobId) && waiting.size === 0) resolveDone();
-    };
-    onFailed = ({ jobId, failedReason }) => reject(new Error(`job ${jobId} failed: ${failedReason}`));
-    setTimeout(() => reject(new Error(`${waiting.size} of ${count} jobs still not completed after 10 minutes`)), 600_000).unref();
-  });
+  let settle: (error?: Error) => void = () => undefined;
+  const finished = new Promise<void>((resolveDone, reject) => (settle = (error) => (error ? reject(error) : resolveDone())));
+  const onCompleted = ({ jobId }: { jobId: string }) => {
+    if (waiting.delete(jobId) && waiting.size === 0) settle();
+  };
+  const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => settle(new Error(`job ${jobId} failed: ${failedReason}`));
+  const timer = setTimeout(() => settle(new Error(`${waiting.size} of ${count} jobs still not completed after 10 minutes`)), 600_000);
   events.on('completed', onCompleted);
   events.on('failed', onFailed);
   try {
@@ -73,6 +71,7 @@ async function batch(queue: Queue<StepJobData>, events: QueueEvents, count: numb
     );
     await finished;
   } finally {
+    clearTimeout(timer);
     events.off('completed', onCompleted);
     events.off('failed', onFailed);
   }
@@ -107,7 +106,7 @@ async function run(workers: number): Promise<Run> {
   } finally {
     await Promise.all(children.map(stopProcess));
     await removeBrokerNamespace(prefix);
-    await queue.obliterate({ force: true }).catch(() => undefined);
+    // The queue, its jobs and its events: every key under the run's prefix.
     await deleteRedisNamespace(REDIS_URL, prefix);
     await queue.close();
     await events.close();
