@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { RoutingKey } from '@statex/contracts';
 import { EventPublisher } from '@statex/messaging';
-import { LOG_REDACT_PATHS, LogShipper } from '@statex/observability';
+import { LogShipper, redactLogLine } from '@statex/observability';
 import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { loggingService } from '../src/logging.app';
 import { LoggingEnv } from '../src/logging.env';
@@ -288,11 +288,11 @@ describe('logging: one searchable place for every log line and every lead’s st
     expect(res.body).toEqual({ accepted: 0, discarded: 1 });
   });
 
-  it('keeps secrets out of the store: redacted at the source by pino, and scrubbed again on ingest', async () => {
-    // At the source: the redact paths every service's logger uses.
+  it('keeps secrets out of the store: redacted at the source, and scrubbed again on ingest', async () => {
+    // At the source: the redaction every service's logger uses.
     const written: string[] = [];
     const sink = new Writable({ write: (chunk, _e, done) => (written.push(chunk.toString()), done()) });
-    const logger = pino({ redact: LOG_REDACT_PATHS }, sink);
+    const logger = pino({ hooks: { streamWrite: redactLogLine } }, sink);
     logger.info({ req: { headers: { authorization: 'Bearer abc.def.ghi', cookie: 'sid=s3cret' } }, password: 'hunter2', user: { token: 'tok-123', name: 'Jana' }, body: { account: { refreshToken: 'rt-1' } } }, 'signing in');
     const sourced = written.join('');
     for (const secret of ['abc.def.ghi', 's3cret', 'hunter2', 'tok-123', 'rt-1']) expect(sourced).not.toContain(secret);

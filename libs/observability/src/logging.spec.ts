@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
-import { requestLoggerOptions } from './logging';
+import { addRequestLogFields, CORRELATION_HEADER, correlationIdOf, logRequests, serviceLoggerOptions } from './logging';
 
 /** A logger with the services' options, writing its lines where the test can read them. */
 function capture(): { logger: pino.Logger; lines: () => Array<Record<string, unknown>> } {
@@ -11,8 +13,7 @@ function capture(): { logger: pino.Logger; lines: () => Array<Record<string, unk
       done();
     },
   });
-  const options = requestLoggerOptions('test', 'info') as pino.LoggerOptions;
-  return { logger: pino(options, stream), lines: () => written.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return { logger: pino(serviceLoggerOptions('test', 'info'), stream), lines: () => written.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
 describe("the services' logger", () => {
@@ -41,12 +42,52 @@ describe("the services' logger", () => {
     expect(JSON.stringify(lines())).not.toMatch(/child-token|child-refresh|top-password|one-down|two-down/);
   });
 
-  it('logs a request as its id, method, URL and address, never its headers, and a response as its status', () => {
+  it('replaces secret-named fields at any depth, in arrays, and keeps a line without them as it was written', () => {
     const { logger, lines } = capture();
-    const req = { id: 'corr-1', method: 'POST', url: '/api/submissions', remoteAddress: '127.0.0.1', headers: { authorization: 'Bearer secret-jwt', cookie: 'sid=secret-cookie' } };
-    const res = { statusCode: 202, headers: { 'set-cookie': 'sid=secret-cookie' } };
-    logger.info({ req, res, responseTime: 3 }, 'request completed');
-    expect(lines()[0]).toMatchObject({ req: { id: 'corr-1', method: 'POST', url: '/api/submissions', remoteAddress: '127.0.0.1' }, res: { statusCode: 202 }, responseTime: 3 });
-    expect(JSON.stringify(lines())).not.toMatch(/secret-jwt|secret-cookie/);
+    logger.info({ a: { b: { c: { d: [{ password: 'deep-password', kept: 1 }] } } }, 'x-api-key': 'header-key', 'set-cookie': ['sid=set'], token: null, idToken: '' }, 'deep');
+    logger.info({ tokenCount: 3, passwordless: true, note: 'the "token": field is not in this line' }, 'plain');
+    const [deep, plain] = lines();
+    expect(deep).toMatchObject({ a: { b: { c: { d: [{ password: '[Redacted]', kept: 1 }] } } }, 'x-api-key': '[Redacted]', 'set-cookie': '[Redacted]', token: null, idToken: '' });
+    expect(plain).toMatchObject({ tokenCount: 3, passwordless: true, note: 'the "token": field is not in this line' });
+    expect(JSON.stringify(deep)).not.toMatch(/deep-password|header-key|sid=set/);
+  });
+
+  it('writes one line per request, with its correlation id, request, status and time, and never its headers', async () => {
+    const { logger, lines } = capture();
+    const fastify = Fastify({ genReqId: correlationIdOf });
+    logRequests(fastify, logger);
+    // What Nest's logger writes while handling the request (nestjs-pino, as the services use it).
+    const nestLogger = new PinoLogger({ pinoHttp: { logger } });
+    fastify.post('/api/submissions', async (request, reply) => {
+      nestLogger.info({ user: { accessToken: 'inside-token' } }, 'handling');
+      addRequestLogFields(request.raw, { submissionId: 'sub-1' }, 'submission accepted');
+      return reply.status(202).header('set-cookie', 'sid=secret-cookie').send({});
+    });
+    fastify.get('/health/ready', async () => ({ status: 'ok' }));
+    fastify.get('/boom', async () => {
+      throw new Error('boom');
+    });
+    try {
+      const headers = { authorization: 'Bearer secret-jwt', cookie: 'sid=secret-cookie', [CORRELATION_HEADER]: 'corr-1', 'content-type': 'application/json' };
+      expect((await fastify.inject({ method: 'POST', url: '/api/submissions?x=1', headers, payload: '{"name":"Jana"}' })).statusCode).toBe(202);
+      expect((await fastify.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
+      expect((await fastify.inject({ method: 'GET', url: '/boom', headers: { [CORRELATION_HEADER]: 'corr-2' } })).statusCode).toBe(500);
+      expect(lines()).toEqual([
+        expect.objectContaining({ message: 'handling', correlationId: 'corr-1', user: { accessToken: '[Redacted]' } }),
+        expect.objectContaining({
+          level: 'info',
+          message: 'submission accepted',
+          correlationId: 'corr-1',
+          req: { id: 'corr-1', method: 'POST', url: '/api/submissions?x=1', remoteAddress: '127.0.0.1' },
+          res: { statusCode: 202 },
+          responseTime: expect.any(Number),
+          submissionId: 'sub-1',
+        }),
+        expect.objectContaining({ level: 'error', message: 'request failed', correlationId: 'corr-2', res: { statusCode: 500 } }),
+      ]);
+      expect(JSON.stringify(lines())).not.toMatch(/secret-jwt|secret-cookie|inside-token/);
+    } finally {
+      await fastify.close();
+    }
   });
 });

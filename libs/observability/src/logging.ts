@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { DynamicModule, RequestMethod } from '@nestjs/common';
-import { LoggerModule, PinoLogger } from 'nestjs-pino';
-import type { Options } from 'pino-http';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LoggerModule } from 'nestjs-pino';
 import { storage, Store } from 'nestjs-pino/storage';
+import pino from 'pino';
 import { logShippingConfig } from './log-shipping/log-shipping.config';
 import { logDestination } from './log-shipping/log-shipping.stream';
 
@@ -31,65 +32,149 @@ export function correlationIdOf(req: IncomingMessage): string {
 }
 
 /**
- * Where secrets sit in what we log: request headers, and fields named like a secret at the
- * top level or one or two levels down. pino replaces them with `[Redacted]` before a line
- * leaves the process (stdout and shipping alike); the logging service scrubs again on ingest.
+ * Fields whose values never leave a process in a log line: credentials by the names our code and
+ * the libraries we use give them, and the request and response headers that carry them.
  */
-const SECRET_KEYS = ['password', 'newPassword', 'currentPassword', 'token', 'accessToken', 'refreshToken', 'idToken', 'secret', 'clientSecret', 'apiKey', 'authorization', 'cookie'];
-export const LOG_REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((key) => `*.${key}`),
-  ...SECRET_KEYS.map((key) => `*.*.${key}`),
-];
+export const SECRET_LOG_FIELDS = ['password', 'newPassword', 'currentPassword', 'token', 'accessToken', 'refreshToken', 'idToken', 'secret', 'clientSecret', 'apiKey', 'authorization', 'cookie', 'x-api-key', 'set-cookie'];
+export const LOG_REDACTED = '[Redacted]';
+const SECRET_FIELD = new Set(SECRET_LOG_FIELDS);
+const SECRET_FIELD_IN_LINE = new RegExp(`"(?:${SECRET_LOG_FIELDS.join('|')})":`);
+const SECRET_VALUE_IN_TEXT = new RegExp(`("(?:${SECRET_LOG_FIELDS.join('|')})":)("(?:[^"\\\\]|\\\\.)*"|[^,}\\]]*)`, 'g');
+/** Deeper than this, a line's value is not walked but replaced (a log line is not a document). */
+const REDACT_MAX_DEPTH = 32;
+
+function redactValue(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > REDACT_MAX_DEPTH) return LOG_REDACTED;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    record[key] = SECRET_FIELD.has(key) && record[key] !== null && record[key] !== '' ? LOG_REDACTED : redactValue(record[key], depth + 1);
+  }
+  return record;
+}
+
+/**
+ * pino's `streamWrite` hook: the finished line, with the value of every secret-named field, at any
+ * depth and in child bindings alike, replaced by `[Redacted]` before it leaves the process (stdout
+ * and shipping alike; the logging service scrubs again on ingest). A line without such a field
+ * (nearly every line) costs one regular-expression test; one with it is parsed, cleaned and
+ * written again. pino's own path-based `redact` walked some forty paths for every line and every
+ * child logger (docs/benchmarks.md).
+ */
+export function redactLogLine(line: string): string {
+  if (!SECRET_FIELD_IN_LINE.test(line)) return line;
+  const newline = line.endsWith('\n') ? '\n' : '';
+  try {
+    return JSON.stringify(redactValue(JSON.parse(line), 0)) + newline;
+  } catch {
+    // Not JSON (a custom formatter's doing): still never write the secrets' values.
+    return line.replace(SECRET_VALUE_IN_TEXT, `$1"${LOG_REDACTED}"`);
+  }
+}
+
+/** The process's latest service logger: what `withLogContext` derives its loggers from. */
+let processLogger: pino.Logger | undefined;
+
+/** The DI token of the service's root pino logger (what `logRequests` writes the request lines with). */
+export const SERVICE_LOGGER = Symbol('statex.serviceLogger');
+
+@Module({})
+class ServiceLoggerModule {}
 
 /**
  * Structured JSON logs (pino). Every line written while handling a request or a
  * message carries its correlation id. Lines go to stdout and, unless LOG_SHIPPING=off,
  * to the logging service through RabbitMQ, in batches (see log-shipping/).
+ * nestjs-pino gives Nest its logger; the request lines are `logRequests`' (Fastify hooks),
+ * so nestjs-pino installs no middleware of its own.
  */
 export function loggerModule(service: string, level: string): DynamicModule {
   const destination = logDestination(service, logShippingConfig());
-  const options = requestLoggerOptions(service, level);
-  return LoggerModule.forRoot({
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-    pinoHttp: destination ? [options, destination] : options,
-  });
+  const options = serviceLoggerOptions(service, level);
+  const logger = destination ? pino(options, destination) : pino(options);
+  processLogger = logger;
+  return {
+    module: ServiceLoggerModule,
+    global: true,
+    imports: [LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true, forRoutes: [] })],
+    providers: [{ provide: SERVICE_LOGGER, useValue: logger }],
+    exports: [SERVICE_LOGGER, LoggerModule],
+  };
 }
 
-/** The pino (and pino-http) options of every service's logger: shape, request line, redaction. */
-export function requestLoggerOptions(service: string, level: string): Options {
+/** The pino options of every service's logger: its shape and its redaction. */
+export function serviceLoggerOptions(service: string, level: string): pino.LoggerOptions {
   return {
     level,
     base: { service },
     messageKey: 'message',
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
     formatters: { level: (label: string) => ({ level: label }) },
-    // Fastify has already set req.id to the correlation id (runtime's genReqId).
-    genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? correlationIdOf(req),
-    customProps: (req) => ({ correlationId: (req as IncomingMessage & { id?: string }).id }),
-    customSuccessObject: (req, _res, value) => {
-      const fields = (req as AnnotatedRequest)[REQUEST_LOG_FIELDS];
-      return fields ? { ...value, ...fields } : value;
-    },
-    customSuccessMessage: (req) => (req as AnnotatedRequest)[REQUEST_LOG_MESSAGE] ?? 'request completed',
-    autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-    // One short line per request: what an access log needs, not every header (the cost of a line
-    // grows with it, and headers are where credentials travel).
-    serializers: {
-      req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-    },
-    redact: LOG_REDACT_PATHS,
+    hooks: { streamWrite: redactLogLine },
   };
+}
+
+/**
+ * nestjs-pino's per-request store, whose child logger (the request's correlationId on every line)
+ * is made only when something logs while handling the request: most requests write no line but
+ * their own, and a child logger costs more than the line.
+ */
+class RequestLogStore {
+  private child?: pino.Logger;
+  readonly responseLogger = undefined;
+  constructor(
+    private readonly root: pino.Logger,
+    private readonly correlationId: string,
+  ) {}
+  get logger(): pino.Logger {
+    return (this.child ??= this.root.child({ correlationId: this.correlationId }));
+  }
+  set logger(logger: pino.Logger) {
+    this.child = logger;
+  }
+}
+
+const UNLOGGED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
+
+/**
+ * One line per request, written when the response has been sent: its correlation id, the request
+ * (id, method, URL, client address; never headers or body), the status, the time taken, and what
+ * the route added with `addRequestLogFields`. Health checks and metrics scrapes are not logged.
+ * Everything logged while handling the request (guards, handlers) carries its correlationId.
+ */
+export function logRequests(fastify: FastifyInstance, logger: pino.Logger): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    storage.run(new RequestLogStore(logger, request.id) as unknown as Store, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (!UNLOGGED_PATHS.test(request.url)) {
+      const annotated = request.raw as AnnotatedRequest;
+      const line = {
+        correlationId: request.id,
+        req: requestFields(request),
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 10) / 10,
+        ...annotated[REQUEST_LOG_FIELDS],
+      };
+      if (reply.statusCode >= 500) logger.error(line, annotated[REQUEST_LOG_MESSAGE] ?? 'request failed');
+      else logger.info(line, annotated[REQUEST_LOG_MESSAGE] ?? 'request completed');
+    }
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    logger.info({ correlationId: request.id, req: requestFields(request) }, 'request aborted by the client');
+    done();
+  });
+}
+
+/** The access-log fields of a request: never its headers (where credentials travel) or body. */
+function requestFields(request: FastifyRequest): Record<string, unknown> {
+  return { id: request.id, method: request.method, url: request.url, remoteAddress: request.ip };
 }
 
 /** Runs work with a logger whose every line carries these fields (e.g. correlationId of a message). */
 export function withLogContext<T>(fields: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
-  const root = PinoLogger.root;
-  if (!root) return work();
-  return storage.run(new Store(root.child(fields)), work);
+  if (!processLogger) return work();
+  return storage.run(new Store(processLogger.child(fields)), work);
 }

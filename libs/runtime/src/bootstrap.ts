@@ -11,7 +11,7 @@ import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { ConsumerRegistry, RmqEventServer } from '@statex/messaging';
 import { DatabaseReadinessCheck } from '@statex/persistence';
 import { RedisReadinessCheck } from '@statex/redis';
-import { CORRELATION_HEADER, correlationIdOf, instrumentHttp, setupSwagger, withLogContext } from '@statex/observability';
+import { CORRELATION_HEADER, correlationIdOf, instrumentHttp, logRequests, SERVICE_LOGGER, setupSwagger, withLogContext } from '@statex/observability';
 import { ErrorFilter } from './exception.filters';
 import { createValidationPipe } from './validation';
 import { releaseStartupMemory } from './startup-memory';
@@ -52,6 +52,8 @@ export async function createService<E extends BaseEnv>(definition: ServiceDefini
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
+  // First, so that every later hook and the handler log with the request's correlation id.
+  logRequests(fastify, app.get(SERVICE_LOGGER));
   instrumentHttp(fastify);
   protectPaths(fastify, app.get(TokenVerifier), edgePaths(env));
   if (env.METRICS_ACCESS === 'off') {
