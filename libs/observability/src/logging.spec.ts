@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
-import { addRequestLogFields, CORRELATION_HEADER, correlationIdOf, logRequests, serviceLoggerOptions } from './logging';
+import { addRequestLogFields, CORRELATION_HEADER, correlationIdOf, loggerModule, logRequests, serviceLoggerOptions, withLogContext } from './logging';
 
 /** A logger with the services' options, writing its lines where the test can read them. */
-function capture(): { logger: pino.Logger; lines: () => Array<Record<string, unknown>> } {
+function capture(): { logger: pino.Logger; stream: Writable; lines: () => Array<Record<string, unknown>> } {
   const written: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -13,7 +13,7 @@ function capture(): { logger: pino.Logger; lines: () => Array<Record<string, unk
       done();
     },
   });
-  return { logger: pino(serviceLoggerOptions('test', 'info'), stream), lines: () => written.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return { logger: pino(serviceLoggerOptions('test', 'info'), stream), stream, lines: () => written.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
 describe("the services' logger", () => {
@@ -89,5 +89,17 @@ describe("the services' logger", () => {
     } finally {
       await fastify.close();
     }
+  });
+
+  it('gives the lines written while handling a message the fields withLogContext was given, and only those lines', async () => {
+    const { stream, lines } = capture();
+    loggerModule('consumer', 'info', stream);
+    const nestLogger = new PinoLogger({ pinoHttp: { logger: pino({ level: 'silent' }) } });
+    await withLogContext({ correlationId: 'msg-1', routingKey: 'request.created' }, async () => {
+      await new Promise((resolved) => setImmediate(resolved));
+      nestLogger.info({ password: 'in-message' }, 'handled');
+    });
+    await withLogContext({ correlationId: 'msg-2' }, async () => undefined);
+    expect(lines()).toEqual([expect.objectContaining({ service: 'consumer', message: 'handled', correlationId: 'msg-1', routingKey: 'request.created', password: '[Redacted]' })]);
   });
 });

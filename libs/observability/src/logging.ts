@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LoggerModule } from 'nestjs-pino';
-import { storage, Store } from 'nestjs-pino/storage';
+import { storage, type Store } from 'nestjs-pino/storage';
 import pino from 'pino';
 import { logShippingConfig } from './log-shipping/log-shipping.config';
 import { logDestination } from './log-shipping/log-shipping.stream';
@@ -89,8 +89,7 @@ class ServiceLoggerModule {}
  * nestjs-pino gives Nest its logger; the request lines are `logRequests`' (Fastify hooks),
  * so nestjs-pino installs no middleware of its own.
  */
-export function loggerModule(service: string, level: string): DynamicModule {
-  const destination = logDestination(service, logShippingConfig());
+export function loggerModule(service: string, level: string, destination = logDestination(service, logShippingConfig())): DynamicModule {
   const options = serviceLoggerOptions(service, level);
   const logger = destination ? pino(options, destination) : pino(options);
   processLogger = logger;
@@ -116,23 +115,27 @@ export function serviceLoggerOptions(service: string, level: string): pino.Logge
 }
 
 /**
- * nestjs-pino's per-request store, whose child logger (the request's correlationId on every line)
- * is made only when something logs while handling the request: most requests write no line but
- * their own, and a child logger costs more than the line.
+ * nestjs-pino's store for the handling of one request or message: its child logger (the
+ * correlation id and the like on every line) is made only when something logs. Most requests
+ * and messages write no line but their own, and a child logger costs more than a line.
  */
-class RequestLogStore {
+class LazyChildStore {
   private child?: pino.Logger;
   readonly responseLogger = undefined;
   constructor(
     private readonly root: pino.Logger,
-    private readonly correlationId: string,
+    private readonly bindings: Record<string, unknown>,
   ) {}
   get logger(): pino.Logger {
-    return (this.child ??= this.root.child({ correlationId: this.correlationId }));
+    return (this.child ??= this.root.child(this.bindings));
   }
   set logger(logger: pino.Logger) {
     this.child = logger;
   }
+}
+
+function runWithLogStore<T>(root: pino.Logger, bindings: Record<string, unknown>, work: () => T): T {
+  return storage.run(new LazyChildStore(root, bindings) as unknown as Store, work);
 }
 
 const UNLOGGED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
@@ -145,7 +148,7 @@ const UNLOGGED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
  */
 export function logRequests(fastify: FastifyInstance, logger: pino.Logger): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
-    storage.run(new RequestLogStore(logger, request.id) as unknown as Store, done);
+    runWithLogStore(logger, { correlationId: request.id }, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     if (!UNLOGGED_PATHS.test(request.url)) {
@@ -175,6 +178,5 @@ function requestFields(request: FastifyRequest): Record<string, unknown> {
 
 /** Runs work with a logger whose every line carries these fields (e.g. correlationId of a message). */
 export function withLogContext<T>(fields: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
-  if (!processLogger) return work();
-  return storage.run(new Store(processLogger.child(fields)), work);
+  return processLogger ? runWithLogStore(processLogger, fields, work) : work();
 }
