@@ -60,3 +60,19 @@ export class OutboxSetAside1764300000000 implements MigrationInterface {
     await q.query(`ALTER TABLE outbox_messages DROP COLUMN IF EXISTS set_aside_at`);
   }
 }
+
+/**
+ * A relay claims a batch for a while (`claimed_until`) instead of holding its rows locked in a
+ * transaction while the broker confirms: two statements a batch instead of four.
+ */
+export class OutboxClaims1765900000000 implements MigrationInterface {
+  name = 'OutboxClaims1765900000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox_messages ADD COLUMN IF NOT EXISTS claimed_until timestamptz`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE outbox_messages DROP COLUMN IF EXISTS claimed_until`);
+  }
+}

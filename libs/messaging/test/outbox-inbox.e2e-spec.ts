@@ -128,6 +128,34 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
     expect(await pending()).toBe(0);
   });
 
+  it('leaves a row another relay has claimed until the claim lapses (a relay that died holding it), then publishes it, and holds no transaction while publishing', async () => {
+    const event = requestCreated('claimed elsewhere');
+    const id = await dataSource.transaction((m) => outbox.add(m, RoutingKey.RequestCreated, event));
+    await dataSource.query(`UPDATE outbox_messages SET claimed_until = now() + interval '1 hour' WHERE id = $1`, [id]);
+    const relay = newRelay();
+    expect(await relay.relayBatch()).toBe(0);
+    expect(probe.messages(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId)).toHaveLength(0);
+    // The claim lapses: the next look publishes the row, in two statements and outside any transaction.
+    await dataSource.query(`UPDATE outbox_messages SET claimed_until = now() - interval '1 second' WHERE id = $1`, [id]);
+    const statements: string[] = [];
+    const original = DataSource.prototype.query.bind(dataSource);
+    const query = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, parameters?: unknown[]) => {
+      statements.push(sql.trim().split(/\s+/)[0]);
+      return original(sql, parameters);
+    });
+    const transaction = jest.spyOn(dataSource, 'transaction');
+    try {
+      expect(await relay.relayBatch()).toBe(1);
+    } finally {
+      query.mockRestore();
+      transaction.mockRestore();
+    }
+    expect(statements).toEqual(['UPDATE', 'UPDATE']);
+    expect(transaction).not.toHaveBeenCalled();
+    await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId);
+    expect(await dataSource.query(`SELECT published_at IS NOT NULL AS published, claimed_until FROM outbox_messages WHERE id = $1`, [id])).toEqual([{ published: true, claimed_until: null }]);
+  });
+
   it('publishes row by row: a row that keeps failing holds back and re-sends nothing, and is set aside after its attempts', async () => {
     class PoisonedPublisher extends EventPublisher {
       override async publish(message: Parameters<EventPublisher['publish']>[0]): Promise<string> {

@@ -15,6 +15,8 @@ export class OutboxMessage {
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
   /** Set when the row failed to publish too many times: it waits for an operator. */
   @Column({ name: 'set_aside_at', type: 'timestamptz', nullable: true }) setAsideAt!: Date | null;
+  /** Until when a relay holds the row to publish it (no other relay takes it meanwhile). */
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true }) claimedUntil!: Date | null;
   /** W3C trace context (traceparent, tracestate) of the transaction that wrote it; null while tracing is off. */
   @Column({ name: 'trace_context', type: 'jsonb', nullable: true }) traceContext!: Record<string, string> | null;
 }

@@ -26,6 +26,17 @@ export interface OutboxRelayOptions {
 }
 
 const HOUR_MS = 3_600_000;
+/**
+ * How long a relay's claim on a batch lasts: far longer than a publish may take (the publisher's
+ * confirm timeout is 5 s), so a live relay never loses its batch to another.
+ */
+export const OUTBOX_CLAIM_SECONDS = 60;
+
+/** TypeORM's result of an UPDATE … RETURNING on PostgreSQL: [rows, count]. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+}
+
 /** How long the relay waits after a notification before it wakes: events committed meanwhile join the batch. */
 const WAKE_COALESCE_MS = 5;
 
@@ -93,59 +104,68 @@ export class OutboxRelay {
   /**
    * Publishes one batch, row by row; returns how many rows it published. Throws when rows
    * failed and none was published (the loop then backs off).
+   *
+   * Two statements, and no transaction held open while the broker confirms: the batch is claimed
+   * (`claimed_until`, a lease that outlives the publish timeout several times over), published,
+   * then marked published, or released with its failure counted. Another relay skips claimed rows
+   * as it skipped locked ones; a relay that dies holding a claim leaves its rows to whichever relay
+   * looks after the lease, to be published then (at least once, as before).
    */
   async relayBatch(): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
     const maxAttempts = this.options.maxAttempts ?? 20;
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const rows: PendingRow[] = await manager.query(
-        `SELECT id, routing_key, payload, correlation_id, created_at, trace_context FROM outbox_messages
-         WHERE published_at IS NULL AND set_aside_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
-      if (rows.length === 0) return { published: 0, failed: [] as { id: string; reason: string }[] };
-      const results = await Promise.allSettled(
-        rows.map((row) =>
-          // Published in the trace of the transaction that wrote it: the journey stays one trace.
-          withTraceHeaders(row.trace_context, () =>
-            this.publisher.publish({
-              routingKey: row.routing_key,
-              payload: row.payload,
-              messageId: row.id,
-              correlationId: row.correlation_id ?? undefined,
-              timestamp: row.created_at,
-            }),
-          ),
+    const claimed: PendingRow[] = await this.dataSource.query(
+      `UPDATE outbox_messages o SET claimed_until = now() + make_interval(secs => $2)
+       FROM (SELECT id FROM outbox_messages
+             WHERE published_at IS NULL AND set_aside_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+             ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) batch
+       WHERE o.id = batch.id
+       RETURNING o.id, o.routing_key, o.payload, o.correlation_id, o.created_at, o.trace_context`,
+      [batchSize, OUTBOX_CLAIM_SECONDS],
+    ).then(rowsOf<PendingRow>);
+    if (claimed.length === 0) return 0;
+    // Published in the order they were written (RETURNING keeps no order).
+    const rows = claimed.sort((x, y) => x.created_at.getTime() - y.created_at.getTime());
+    const results = await Promise.allSettled(
+      rows.map((row) =>
+        // Published in the trace of the transaction that wrote it: the journey stays one trace.
+        withTraceHeaders(row.trace_context, () =>
+          this.publisher.publish({
+            routingKey: row.routing_key,
+            payload: row.payload,
+            messageId: row.id,
+            correlationId: row.correlation_id ?? undefined,
+            timestamp: row.created_at,
+          }),
         ),
-      );
-      const published = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.id);
-      const failed = rows.flatMap((row, i) => {
-        const result = results[i];
-        return result.status === 'rejected' ? [{ id: row.id, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) }] : [];
-      });
-      if (published.length > 0) await manager.query(`UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1)`, [published]);
-      if (failed.length > 0) {
-        // An outage is not the row's fault: only failures with the broker reachable count.
-        const counts = this.publisher.isConnected() ? 1 : 0;
-        const setAside: { id: string }[] = await manager.query(
-          `UPDATE outbox_messages o SET attempts = o.attempts + $3, last_error = f.reason,
+      ),
+    );
+    const published = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.id);
+    const failed = rows.flatMap((row, i) => {
+      const result = results[i];
+      return result.status === 'rejected' ? [{ id: row.id, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) }] : [];
+    });
+    if (published.length > 0) await this.dataSource.query(`UPDATE outbox_messages SET published_at = now(), claimed_until = NULL WHERE id = ANY($1)`, [published]);
+    if (failed.length > 0) {
+      // An outage is not the row's fault: only failures with the broker reachable count.
+      const counts = this.publisher.isConnected() ? 1 : 0;
+      const setAside = await this.dataSource
+        .query(
+          `UPDATE outbox_messages o SET attempts = o.attempts + $3, last_error = f.reason, claimed_until = NULL,
              set_aside_at = CASE WHEN $3 = 1 AND o.attempts + 1 >= $4 THEN now() ELSE NULL END
            FROM unnest($1::uuid[], $2::text[]) AS f(id, reason) WHERE o.id = f.id
            RETURNING o.id, o.set_aside_at`,
           [failed.map((f) => f.id), failed.map((f) => f.reason.slice(0, 1000)), counts, maxAttempts],
-        ).then((result: unknown) => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as { id: string; set_aside_at: Date | null }[])
-          .then((updated) => updated.filter((u) => u.set_aside_at !== null));
-        for (const row of setAside) {
-          outboxMetrics.setAside.inc();
-          this.logger.error({ outboxId: row.id }, `Outbox row ${row.id} set aside after ${maxAttempts} failed publishes: ${failed.find((f) => f.id === row.id)?.reason}`);
-        }
+        )
+        .then(rowsOf<{ id: string; set_aside_at: Date | null }>)
+        .then((updated) => updated.filter((u) => u.set_aside_at !== null));
+      for (const row of setAside) {
+        outboxMetrics.setAside.inc();
+        this.logger.error({ outboxId: row.id }, `Outbox row ${row.id} set aside after ${maxAttempts} failed publishes: ${failed.find((f) => f.id === row.id)?.reason}`);
       }
-      return { published: published.length, failed };
-    });
-    if (outcome.failed.length > 0 && outcome.published === 0) {
-      throw new Error(`${outcome.failed.length} outbox row(s) could not be published: ${outcome.failed[0].reason}`);
+      if (published.length === 0) throw new Error(`${failed.length} outbox row(s) could not be published: ${failed[0].reason}`);
     }
-    return outcome.published;
+    return published.length;
   }
 
   /**
