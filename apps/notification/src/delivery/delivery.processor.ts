@@ -8,7 +8,7 @@ import { ChannelSender, DeliveryError, RenderedMessage } from '../channels/chann
 import { EmailChannel } from '../channels/email.channel';
 import { TelegramChannel } from '../channels/telegram.channel';
 import { WhatsAppChannel } from '../channels/whatsapp.channel';
-import { ERASED, isJourneyNotification, type Notification } from '../notifications/entities';
+import { ERASED, isJourneyNotification, type Notification, type NotificationStatus } from '../notifications/entities';
 import { notificationMetrics } from '../notifications/notification.metrics';
 import { NotificationRepository } from '../notifications/notification.repository';
 import { TemplateRenderer } from '../templates/template.renderer';
@@ -71,16 +71,17 @@ export class DeliveryProcessor {
   }
 
   async process(job: DeliveryJob, attemptsMade: number, maxAttempts: number): Promise<void> {
-    const n = await this.notifications.findById(job.notificationId);
-    // A job of an earlier run or hop, or for a settled notification, has nothing to do.
-    if (!n || n.generation !== job.generation || n.hop !== job.hop || !['queued', 'sending'].includes(n.status)) return;
+    // A job of an earlier run or hop, or for a settled, cancelled or erased notification, has nothing to do.
+    const claimed = await this.notifications.claimForDelivery(job.notificationId, job.generation, job.hop);
+    if (!claimed) return;
+    const { notification: n, previousStatus } = claimed;
     // Every log line of the delivery carries the journey's correlation id.
-    return withLogContext({ correlationId: n.correlationId ?? undefined, notificationId: n.id }, () => this.deliver(n, attemptsMade, maxAttempts));
+    return withLogContext({ correlationId: n.correlationId ?? undefined, notificationId: n.id }, () => this.deliver(n, previousStatus, attemptsMade, maxAttempts));
   }
 
-  private async deliver(n: Notification, attemptsMade: number, maxAttempts: number): Promise<void> {
+  private async deliver(n: Notification, previousStatus: NotificationStatus, attemptsMade: number, maxAttempts: number): Promise<void> {
     const target = n.route[n.hop];
-    if (n.status === 'sending') {
+    if (previousStatus === 'sending') {
       // Recorded as sending, never as sent or failed: the last attempt stopped mid-send (a crash).
       // The provider may have the message already and none of them can be asked, so it is sent
       // again (email keeps its Message-ID, so a mail client shows one) and the risk is on record.
@@ -101,9 +102,6 @@ export class DeliveryProcessor {
       } catch (error) {
         throw new DeliveryError(`Rendering ${n.template} failed: ${(error as Error).message}`, true);
       }
-      // Cancelled or erased since it was read: nothing to send.
-      // One UPDATE, atomic on its own: no transaction around it.
-      if (!(await this.notifications.markSending(n.id))) return;
       const firstContact = target.channel === 'whatsapp' ? !(await this.notifications.hasReached('whatsapp', target.recipient)) : false;
       providerMessageId = await sender.send({ notificationId: n.id, recipient: target.recipient, locale: n.locale, template: n.template, message, data: n.data, firstContact });
     } catch (caught) {

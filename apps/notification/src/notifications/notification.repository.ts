@@ -79,15 +79,28 @@ export class NotificationRepository {
     await manager.update(Notification, { id }, changes as QueryDeepPartialEntity<Notification>);
   }
 
-  /** `sending`, unless it was cancelled or erased since it was read; false then. */
-  async markSending(id: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(Notification)
-      .set({ status: 'sending' })
-      .where("id = :id AND status IN ('queued', 'sending') AND erased_at IS NULL", { id })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  /**
+   * Takes a delivery job's notification for sending, in one statement (one round trip where a
+   * read and an update were two): marked `sending` if it is still this job's run and hop, waiting
+   * or interrupted mid-send, and neither cancelled nor erased. Returns the row as marked and the
+   * status it had (`sending`: the last attempt stopped mid-send), or null when there is nothing
+   * for the job to do.
+   */
+  async claimForDelivery(id: string, generation: number, hop: number): Promise<{ notification: Notification; previousStatus: NotificationStatus } | null> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource
+      .query(
+        `WITH previous AS (SELECT id, status FROM notifications WHERE id = $1 FOR UPDATE)
+         UPDATE notifications n SET status = 'sending', updated_at = now() FROM previous
+         WHERE n.id = previous.id AND n.generation = $2 AND n.hop = $3 AND n.status IN ('queued', 'sending') AND n.erased_at IS NULL
+         RETURNING n.*, previous.status AS previous_status`,
+        [id, generation, hop],
+      )
+      .then((result: unknown) => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<Record<string, unknown>>);
+    const row = rows[0];
+    if (!row) return null;
+    const notification = new Notification();
+    for (const column of this.dataSource.getMetadata(Notification).columns) (notification as unknown as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
+    return { notification, previousStatus: row.previous_status as NotificationStatus };
   }
 
   async addAttempt(manager: EntityManager, attempt: Omit<NotificationAttempt, 'id'>, countsAsAttempt = true): Promise<void> {
