@@ -1,8 +1,9 @@
+import { type AddressInfo, connect } from 'node:net';
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
-import { addRequestLogFields, CORRELATION_HEADER, correlationIdOf, loggerModule, logRequests, serviceLoggerOptions, withLogContext } from './logging';
+import { addRequestLogFields, CORRELATION_HEADER, correlationIdOf, loggerModule, logRequests, redactLogLine, serviceLoggerOptions, withLogContext } from './logging';
 
 /** A logger with the services' options, writing its lines where the test can read them. */
 function capture(): { logger: pino.Logger; stream: Writable; lines: () => Array<Record<string, unknown>> } {
@@ -52,6 +53,13 @@ describe("the services' logger", () => {
     expect(JSON.stringify(deep)).not.toMatch(/deep-password|header-key|sid=set/);
   });
 
+  it('keeps the secrets out of a line that is not JSON (a formatter gone wrong) too', () => {
+    const line = redactLogLine('level=info {"token":"t-\\"quoted\\"-1","apiKey":12345,"name":"Jana"}\n');
+    expect(line).not.toMatch(/t-|quoted|12345/);
+    expect(line).toContain('"token":"[Redacted]"');
+    expect(line).toContain('"name":"Jana"');
+  });
+
   it('writes one line per request, with its correlation id, request, status and time, and never its headers', async () => {
     const { logger, lines } = capture();
     const fastify = Fastify({ genReqId: correlationIdOf });
@@ -86,6 +94,35 @@ describe("the services' logger", () => {
         expect.objectContaining({ level: 'error', message: 'request failed', correlationId: 'corr-2', res: { statusCode: 500 } }),
       ]);
       expect(JSON.stringify(lines())).not.toMatch(/secret-jwt|secret-cookie|inside-token/);
+    } finally {
+      await fastify.close();
+    }
+  });
+
+  it('writes a line for a request the client gave up on before sending all of it', async () => {
+    const { logger, lines } = capture();
+    const fastify = Fastify({ genReqId: correlationIdOf });
+    logRequests(fastify, logger);
+    fastify.post('/api/submissions', async () => ({}));
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = fastify.server.address() as AddressInfo;
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((connected) => socket.once('connect', connected));
+      socket.write(`POST /api/submissions HTTP/1.1\r\nHost: x\r\n${CORRELATION_HEADER}: corr-3\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"name":`);
+      await new Promise((resolved) => setTimeout(resolved, 100));
+      socket.destroy();
+      // Nothing is written until the abort is noticed (lines() cannot parse an empty capture).
+      const deadline = Date.now() + 2000;
+      const written = () => {
+        try {
+          return lines();
+        } catch {
+          return [];
+        }
+      };
+      while (written().length === 0 && Date.now() < deadline) await new Promise((resolved) => setTimeout(resolved, 20));
+      expect(lines()).toEqual([expect.objectContaining({ message: 'request aborted by the client', correlationId: 'corr-3', req: expect.objectContaining({ method: 'POST', url: '/api/submissions' }) })]);
     } finally {
       await fastify.close();
     }

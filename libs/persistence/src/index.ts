@@ -4,3 +4,4 @@ export * from './persistence.module';
 export * from './database-outage';
 export * from './database.readiness';
 export * from './prepared-statement';
+export * from './query-result';

@@ -1,9 +1,12 @@
+import { LOG_REDACTED } from '@statex/observability';
+
 /**
- * The logging service's own scrub, after the services' pino `redact` paths: whatever a
+ * The logging service's own scrub, after the services' own redaction (`redactLogLine`): whatever a
  * client sends, no token, password, cookie or authorization header reaches the store.
  */
 const SECRET_KEY = /pass(word|wd|phrase)?$|secret|token|authori[sz]ation|cookie|api[-_]?key|credential|private[-_]?key/i;
-export const REDACTED = '[Redacted]';
+/** What a secret reads as, here as in the services' own lines. */
+export const REDACTED = LOG_REDACTED;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 const TEXT_PATTERNS: Array<[RegExp, string]> = [

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { ContactChannel } from '@statex/contracts';
 import { outboxInsertCtes, type OutboxRow } from '@statex/messaging';
-import { parameters, runPrepared } from '@statex/persistence';
+import { parameters, returnedRows, runPrepared } from '@statex/persistence';
 import { ERASED, LeadContact, Notification, NotificationAttempt, NotificationStatus } from './entities';
 
 export type NewNotification = Pick<Notification, 'dedupeKey' | 'correlationId' | 'template' | 'locale' | 'data' | 'route' | 'status' | 'manualText'>;
@@ -95,7 +95,7 @@ export class NotificationRepository {
          RETURNING n.*, previous.status AS previous_status`,
         [id, generation, hop],
       )
-      .then((result: unknown) => (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<Record<string, unknown>>);
+      .then(returnedRows<Record<string, unknown>>);
     const row = rows[0];
     if (!row) return null;
     const notification = new Notification();
@@ -195,7 +195,7 @@ export class NotificationRepository {
          RETURNING n.id`,
         [account.userId, email, mention, ERASED],
       )
-      .then((result: unknown[]) => (Array.isArray(result[0]) ? result[0] : result) as { id: string }[]);
+      .then(returnedRows<{ id: string }>);
     const ids = erased.map((row) => row.id);
     if (ids.length > 0) {
       await manager.query(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { RoutingKey, type UserRole } from '@statex/contracts';
+import { returnedRows } from '@statex/persistence';
 import { OneTimeToken, OneTimeTokenKind, RefreshToken, Session, User } from './entities';
 
 export interface UserSearch {
@@ -145,12 +146,9 @@ export class AccountRepository {
 
   /** Marks a valid token used and returns it; null when unknown, used or expired. */
   async consumeOneTimeToken(manager: EntityManager, kind: OneTimeTokenKind, tokenHash: string): Promise<OneTimeToken | null> {
-    const rows: { id: string; user_id: string }[] = await manager.query(
-      `UPDATE one_time_tokens SET used_at = now() WHERE token_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > now() RETURNING id, user_id`,
-      [tokenHash, kind],
+    const returned = returnedRows<{ id: string; user_id: string }>(
+      await manager.query(`UPDATE one_time_tokens SET used_at = now() WHERE token_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > now() RETURNING id, user_id`, [tokenHash, kind]),
     );
-    // TypeORM's query() on UPDATE … RETURNING gives [rows, count].
-    const returned = (Array.isArray(rows[0]) ? rows[0] : rows) as { id: string; user_id: string }[];
     if (returned.length === 0) return null;
     return Object.assign(new OneTimeToken(), { id: returned[0].id, userId: returned[0].user_id, kind, tokenHash });
   }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { returnedRows } from '@statex/persistence';
 import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { EventPublisher } from '../event-publisher';
@@ -31,11 +32,6 @@ const HOUR_MS = 3_600_000;
  * confirm timeout is 5 s), so a live relay never loses its batch to another.
  */
 export const OUTBOX_CLAIM_SECONDS = 60;
-
-/** TypeORM's result of an UPDATE … RETURNING on PostgreSQL: [rows, count]. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
-}
 
 /** How long the relay waits after a notification before it wakes: events committed meanwhile join the batch. */
 const WAKE_COALESCE_MS = 5;
@@ -122,7 +118,7 @@ export class OutboxRelay {
        WHERE o.id = batch.id
        RETURNING o.id, o.routing_key, o.payload, o.correlation_id, o.created_at, o.trace_context`,
       [batchSize, OUTBOX_CLAIM_SECONDS],
-    ).then(rowsOf<PendingRow>);
+    ).then(returnedRows<PendingRow>);
     if (claimed.length === 0) return 0;
     // Published in the order they were written (RETURNING keeps no order).
     const rows = claimed.sort((x, y) => x.created_at.getTime() - y.created_at.getTime());
@@ -157,7 +153,7 @@ export class OutboxRelay {
            RETURNING o.id, o.set_aside_at`,
           [failed.map((f) => f.id), failed.map((f) => f.reason.slice(0, 1000)), counts, maxAttempts],
         )
-        .then(rowsOf<{ id: string; set_aside_at: Date | null }>)
+        .then(returnedRows<{ id: string; set_aside_at: Date | null }>)
         .then((updated) => updated.filter((u) => u.set_aside_at !== null));
       for (const row of setAside) {
         outboxMetrics.setAside.inc();
