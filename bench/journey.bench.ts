@@ -16,6 +16,7 @@ import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
 import { SmtpStandIn } from '@statex/testing/smtp';
 import { BenchPlatform, percentile, runBench } from './support/bench-platform';
+import { cpuPerUnit, platformCpuSeconds } from './support/process-cpu';
 
 const RATES = (process.argv[2] ?? '5,20,50').split(',').map(Number);
 const SECONDS = Number(process.argv[3] ?? 20);
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   try {
     await platform.start();
     const submissions = `${platform.url('submission')}/api/submissions`;
+    const platformCpu = () => platformCpuSeconds([...platform.apps.map((a) => ({ label: a.app, pid: a.child.pid! })), { label: 'load generator and SMTP stand-in', pid: process.pid }]);
     /** One contact form; its id once accepted (202). */
     const sendForm = async (tag: string, i: number, intake?: number[]): Promise<string | undefined> => {
       const started = performance.now();
@@ -159,13 +161,19 @@ async function main(): Promise<void> {
       // The project: contact forms; accepted (202) → acknowledgement at the SMTP server.
       const acceptedAt = new Map<string, number>();
       const intake: number[] = [];
+      const cpuBefore = platformCpu();
       const project = await steady(rate, (i) => sendForm(String(rate), i, intake), acceptedAt);
       const acknowledged = await collect(smtp, /^We received/, project.ids, acceptedAt);
+      // What the round's leads cost the machine, up to their last message (the analysis results).
+      const answered = platform.apps.some((a) => a.app === 'ai-orchestrator') ? await collect(smtp, /^Our first look/, project.ids, acceptedAt) : new Map<string, number>();
+      const cpu = cpuPerUnit(cpuBefore, platformCpu(), project.ids.length);
       const projectRound: Round = { rate, sent: project.sent, accepted: project.ids.length, latencies: [...acknowledged.values()], intake };
       const referenceRound = references.get(rate)!;
       const ratio = percentile(projectRound.latencies, 50) / percentile(referenceRound.latencies, 50);
-      lines.push(row('platform', projectRound), row('reference', referenceRound), `  ${''.padEnd(10)} p50 ratio platform/reference ${ratio.toFixed(1)}×; not acknowledged within ${DRAIN_MS / 1000} s: ${projectRound.accepted - projectRound.latencies.length}; p50 by 5 s of sending: ${byWindow(project.ids, acceptedAt, acknowledged)} ms`);
-      console.log(lines.slice(-3).join('\n'));
+      lines.push(row('platform', projectRound), row('reference', referenceRound), `  ${''.padEnd(10)} p50 ratio platform/reference ${ratio.toFixed(1)}×; not acknowledged within ${DRAIN_MS / 1000} s: ${projectRound.accepted - projectRound.latencies.length}; p50 by 5 s of sending: ${byWindow(project.ids, acceptedAt, acknowledged)} ms`,
+        `  ${''.padEnd(10)} CPU per lead, accepted to answered (${answered.size} answered): ${cpu.reduce((sum, part) => sum + part.ms, 0).toFixed(1)} ms in all: ${cpu.map((part) => `${part.label} ${part.ms.toFixed(1)}`).join(', ')}`,
+      );
+      console.log(lines.slice(-4).join('\n'));
     }
     console.log(
       [

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks a second in /proc/<pid>/stat (USER_HZ: 100 on Linux for every architecture Node runs on). */
 const TICKS_PER_SECOND = 100;
@@ -13,4 +13,37 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime: fields 14 and 15 of stat(5), 12 and 13 after the name and the state.
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** The shared servers a platform run also keeps busy, by their process name (comm). */
+const SERVERS: Record<string, string> = { postgres: 'PostgreSQL', 'beam.smp': 'RabbitMQ', 'redis-server': 'Redis' };
+
+/**
+ * CPU seconds used so far by each of `processes` (label → pid) and, summed by server, by every
+ * PostgreSQL, RabbitMQ and Redis process on the machine (a database connection's backend is a
+ * process of its own). Two readings around a run give what each part of the platform cost it.
+ */
+export function platformCpuSeconds(processes: ReadonlyArray<{ label: string; pid: number }>): Map<string, number> {
+  const used = new Map<string, number>();
+  const add = (label: string, seconds: number) => used.set(label, (used.get(label) ?? 0) + seconds);
+  for (const { label, pid } of processes) add(label, cpuSeconds(pid));
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const server = SERVERS[readFileSync(`/proc/${entry}/comm`, 'utf8').trim()];
+      if (server) add(server, cpuSeconds(Number(entry)));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return used;
+}
+
+/** What each part used between two readings, largest first, in CPU milliseconds per `unit` (say, per lead). */
+export function cpuPerUnit(before: Map<string, number>, after: Map<string, number>, units: number): Array<{ label: string; ms: number }> {
+  // A server process that started between the readings (a new connection's backend) counts from zero;
+  // one that ended takes its time with it, so the figure is a floor.
+  return [...after]
+    .map(([label, seconds]) => ({ label, ms: (Math.max(0, seconds - (before.get(label) ?? 0)) * 1000) / units }))
+    .sort((a, b) => b.ms - a.ms);
 }

@@ -37,7 +37,7 @@ export class NotificationEventsController {
           correlationId: event.submissionId,
           dedupeKey: journeyDedupeKey('acknowledgement', event.submissionId),
         },
-        { consumer: 'notification.request-created', ctx, alsoInTransaction: (m) => this.repository.saveLead(m, lead) },
+        { consumer: 'notification.request-created', ctx, lead },
       ),
     );
   }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { ContactChannel } from '@statex/contracts';
-import { outboxInsertCtes, type OutboxRow } from '@statex/messaging';
+import { type EventContext, inboxInsertCte, outboxInsertCtes, type OutboxRow } from '@statex/messaging';
 import { parameters, returnedRows, runPrepared } from '@statex/persistence';
 import { ERASED, LeadContact, Notification, NotificationAttempt, NotificationStatus } from './entities';
 
@@ -46,6 +46,50 @@ export class NotificationRepository {
     const unset = { lastError: null, providerMessageId: null, sentAt: null, completedBy: null, completedAt: null, completionNote: null, cancelledAt: null, erasedAt: null };
     const notification = Object.assign(new Notification(), unset, values, { createdAt: inserted[0].created_at, updatedAt: inserted[0].updated_at });
     return { notification, created: true };
+  }
+
+  /**
+   * A notification asked for by an event, in one statement (one round trip where the transaction
+   * took six: BEGIN, the inbox marker, the erased-account check, the lead, the notification,
+   * COMMIT): the inbox marker; then, the first time the message is seen and unless its
+   * correlation id is an erased account, the lead's contact (upserted, when given) and the
+   * notification, queued on its first hop (unless its dedupe key exists). For a route whose first
+   * hop is queued (not a LinkedIn task, which also writes its event). Says what happened: `fresh`
+   * (the message was new), `erased`, `created` (a notification was inserted: the caller enqueues it).
+   */
+  async createFromEvent(
+    consumer: string,
+    ctx: Pick<EventContext, 'messageId' | 'routingKey'>,
+    fields: NewNotification & { id: string },
+    lead?: LeadContact,
+  ): Promise<{ fresh: boolean; erased: boolean; created: boolean }> {
+    const { values, p } = parameters();
+    const first = fields.route[0];
+    const go = `go AS (SELECT 1 FROM inbox_row WHERE NOT EXISTS (SELECT 1 FROM erased))`;
+    const ctes = [
+      inboxInsertCte(consumer, ctx, p),
+      `erased AS (SELECT 1 FROM erased_accounts WHERE user_id = ${p(fields.correlationId)}::text)`,
+      go,
+      ...(lead
+        ? [
+            `lead AS (INSERT INTO lead_contacts (submission_id, name, email, phone, telegram_chat_id, linkedin_url, contact_channel, locale, status_url, message) ` +
+              `SELECT ${[lead.submissionId, lead.name, lead.email, lead.phone, lead.telegramChatId, lead.linkedinUrl, lead.contactChannel, lead.locale, lead.statusUrl, lead.message].map((v, i) => `${p(v)}${i === 0 ? '::uuid' : '::text'}`).join(', ')} FROM go ` +
+              `ON CONFLICT (submission_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone, telegram_chat_id = EXCLUDED.telegram_chat_id, ` +
+              `linkedin_url = EXCLUDED.linkedin_url, contact_channel = EXCLUDED.contact_channel, locale = EXCLUDED.locale, status_url = EXCLUDED.status_url, message = EXCLUDED.message)`,
+          ]
+        : []),
+      `inserted AS (INSERT INTO notifications (id, dedupe_key, correlation_id, channel, recipient, template, locale, data, route, hop, generation, status, attempts, manual_text) ` +
+        `SELECT ${p(fields.id)}::uuid, ${p(fields.dedupeKey)}::text, ${p(fields.correlationId)}::text, ${p(first.channel)}::text, ${p(first.recipient)}::text, ${p(fields.template)}::text, ` +
+        `${p(fields.locale)}::text, ${p(JSON.stringify(fields.data))}::jsonb, ${p(JSON.stringify(fields.route))}::jsonb, 0, 0, ${p(fields.status)}::text, 0, ${p(fields.manualText)}::text FROM go ` +
+        `ON CONFLICT DO NOTHING RETURNING id)`,
+    ];
+    const [row] = await runPrepared<{ fresh: boolean; erased: boolean; created: boolean }>(
+      this.dataSource,
+      `statex-notification-from-event-${lead ? 'with' : 'without'}-lead`,
+      `WITH ${ctes.join(', ')} SELECT EXISTS (SELECT 1 FROM inbox_row) AS fresh, EXISTS (SELECT 1 FROM erased) AS erased, EXISTS (SELECT 1 FROM inserted) AS created`,
+      values,
+    );
+    return row;
   }
 
   findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Notification | null> {

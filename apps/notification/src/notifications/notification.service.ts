@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ContactChannel, Locale, RECIPIENT_FORMATS, RequestCreatedEvent, RoutingKey, UserDeletedEvent } from '@statex/contracts';
@@ -8,7 +9,7 @@ import { NotificationEnv } from '../notification.env';
 import { TemplateRenderer } from '../templates/template.renderer';
 import { isJourneyNotification, LeadContact, Notification, RouteHop } from './entities';
 import { ListNotificationsQuery, NotificationPage, NotificationView } from './notification.dto';
-import { NotificationRepository } from './notification.repository';
+import { NewNotification, NotificationRepository } from './notification.repository';
 
 export interface NotificationRequest {
   route: RouteHop[];
@@ -19,11 +20,25 @@ export interface NotificationRequest {
   dedupeKey?: string;
 }
 
-/** What an event-driven request records besides the notification, once per message. */
+/** The message an event-driven request comes from (recorded once per consumer), and the lead's contact it brings, if any. */
 interface FromEvent {
   consumer: string;
   ctx: EventContext;
-  alsoInTransaction?: (manager: EntityManager) => Promise<void>;
+  lead?: LeadContact;
+}
+
+/** The row a request makes, queued on its first hop (enterHop turns a LinkedIn hop into a manual task). */
+function newNotification(request: NotificationRequest): NewNotification {
+  return {
+    dedupeKey: request.dedupeKey ?? null,
+    correlationId: request.correlationId ?? null,
+    template: request.template,
+    locale: request.locale,
+    data: request.data,
+    route: request.route,
+    status: 'queued',
+    manualText: null,
+  };
 }
 
 @Injectable()
@@ -52,26 +67,19 @@ export class NotificationService {
 
   /**
    * Records a notification (created `queued`, or `manual_pending` for LinkedIn) and puts it on
-   * its channel's queue after the commit. A repeated dedupe key returns the existing one. Null when
-   * the event was handled before or its account was erased.
+   * its channel's queue after the commit. A repeated dedupe key returns the existing one (for an
+   * event, null). Null when the event was handled before or its account was erased.
    */
   async request(request: NotificationRequest, fromEvent?: FromEvent): Promise<Pick<Notification, 'id' | 'status'> | null> {
     this.validate(request);
+    // The journey's common case, in one statement: an event asking for a message whose first hop is queued.
+    if (fromEvent && request.route[0].channel !== 'linkedin') return this.requestFromEvent(request, fromEvent);
     const result = await this.notifications.transaction(async (manager) => {
       if (fromEvent && !(await this.inbox.record(manager, fromEvent.consumer, fromEvent.ctx))) return null;
       // A message for an account deleted meanwhile (a retry, a replay from the DLQ): there is no one to send it to.
       if (fromEvent && request.correlationId && (await this.notifications.isErasedAccount(manager, request.correlationId))) return null;
-      await fromEvent?.alsoInTransaction?.(manager);
-      const { notification, created } = await this.notifications.create(manager, {
-        dedupeKey: request.dedupeKey ?? null,
-        correlationId: request.correlationId ?? null,
-        template: request.template,
-        locale: request.locale,
-        data: request.data,
-        route: request.route,
-        status: 'queued',
-        manualText: null,
-      });
+      if (fromEvent?.lead) await this.notifications.saveLead(manager, fromEvent.lead);
+      const { notification, created } = await this.notifications.create(manager, newNotification(request));
       const next: HopOutcome | undefined = created ? await this.processor.enterHop(manager, notification, 0) : undefined;
       // Its status as committed, without reading the row again.
       const status = next === 'manual' ? 'manual_pending' : next === 'enqueue' ? 'queued' : notification.status;
@@ -80,6 +88,21 @@ export class NotificationService {
     if (!result) return null;
     if (result.next === 'enqueue') await this.queues.enqueueCommitted({ id: result.id, channel: request.route[0].channel, hop: 0, generation: 0, template: request.template });
     return { id: result.id, status: result.status };
+  }
+
+  /** `request` for an event whose first hop is queued: recorded in one statement, enqueued once committed. */
+  private async requestFromEvent(request: NotificationRequest, fromEvent: FromEvent): Promise<Pick<Notification, 'id' | 'status'> | null> {
+    const id = randomUUID();
+    const outcome = await this.notifications.createFromEvent(
+      fromEvent.consumer,
+      fromEvent.ctx,
+      { id, ...newNotification(request) },
+      fromEvent.lead,
+    );
+    // Handled before, for an erased account, or a repeat of a dedupe key: nothing new to send.
+    if (!outcome.created) return null;
+    await this.queues.enqueueCommitted({ id, channel: request.route[0].channel, hop: 0, generation: 0, template: request.template });
+    return { id, status: 'queued' };
   }
 
   /**
