@@ -4,7 +4,7 @@ import { DatabaseEnv } from '@statex/config';
 import { RoutingKey } from '@statex/contracts';
 import { EventPublisher, InboxService, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, OutboxRelay, OutboxService } from '@statex/messaging';
 import { dataSourceOptions, ensureDatabase } from '@statex/persistence';
-import { BrokerProbe, removeTestNamespace, sleep, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { BrokerProbe, PgStatementCounter, removeTestNamespace, sleep, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { requestCreated } from './helpers';
 
 describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
@@ -137,20 +137,15 @@ describe('outbox and inbox (real PostgreSQL and RabbitMQ)', () => {
     expect(probe.messages(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId)).toHaveLength(0);
     // The claim lapses: the next look publishes the row, in two statements and outside any transaction.
     await dataSource.query(`UPDATE outbox_messages SET claimed_until = now() - interval '1 second' WHERE id = $1`, [id]);
-    const statements: string[] = [];
-    const original = DataSource.prototype.query.bind(dataSource);
-    const query = jest.spyOn(dataSource, 'query').mockImplementation((sql: string, parameters?: unknown[]) => {
-      statements.push(sql.trim().split(/\s+/)[0]);
-      return original(sql, parameters);
-    });
+    const counter = new PgStatementCounter();
     const transaction = jest.spyOn(dataSource, 'transaction');
     try {
-      expect(await relay.relayBatch()).toBe(1);
+      expect(await counter.run('relay', () => relay.relayBatch())).toBe(1);
     } finally {
-      query.mockRestore();
+      counter.restore();
       transaction.mockRestore();
     }
-    expect(statements).toEqual(['UPDATE', 'UPDATE']);
+    expect(counter.of('relay', 6)).toEqual(['UPDATE', 'UPDATE']);
     expect(transaction).not.toHaveBeenCalled();
     await probe.waitForEvent(RoutingKey.RequestCreated, (m) => m.payload.submissionId === event.submissionId);
     expect(await dataSource.query(`SELECT published_at IS NOT NULL AS published, claimed_until FROM outbox_messages WHERE id = $1`, [id])).toEqual([{ published: true, claimed_until: null }]);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { runPrepared } from '@statex/persistence';
 import { addressesIn, eraseFromPayload } from './erasure';
 
 export interface StoredEvent {
@@ -64,12 +65,12 @@ export class EventLogRepository {
   }
 
   /** False when the message was already stored (a redelivery). */
-  async insert(event: StoredEvent, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO domain_events (message_id, routing_key, correlation_id, submission_id, source, published_at, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
-      [event.messageId, event.routingKey, event.correlationId, event.submissionId, event.source, event.publishedAt.toISOString(), JSON.stringify(event.payload)],
-    );
+  async insert(event: StoredEvent, manager?: EntityManager): Promise<boolean> {
+    const text = `INSERT INTO domain_events (message_id, routing_key, correlation_id, submission_id, source, published_at, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`;
+    const values = [event.messageId, event.routingKey, event.correlationId, event.submissionId, event.source, event.publishedAt.toISOString(), JSON.stringify(event.payload)];
+    // Outside a transaction (most events), straight on the driver's pool as a prepared statement: one for every event published.
+    const rows: unknown[] = manager ? await manager.query(text, values) : await runPrepared(this.dataSource, 'statex-logging-event', text, values);
     return rows.length > 0;
   }
 

@@ -131,20 +131,18 @@ export class NotificationRepository {
    * for the job to do.
    */
   async claimForDelivery(id: string, generation: number, hop: number): Promise<{ notification: Notification; previousStatus: NotificationStatus } | null> {
-    const rows: Array<Record<string, unknown>> = await this.dataSource
-      .query(
-        `WITH previous AS (SELECT id, status FROM notifications WHERE id = $1 FOR UPDATE)
-         UPDATE notifications n SET status = 'sending', updated_at = now() FROM previous
-         WHERE n.id = previous.id AND n.generation = $2 AND n.hop = $3 AND n.status IN ('queued', 'sending') AND n.erased_at IS NULL
-         RETURNING n.*, previous.status AS previous_status`,
-        [id, generation, hop],
-      )
-      .then(returnedRows<Record<string, unknown>>);
+    const rows = await runPrepared<Record<string, unknown>>(
+      this.dataSource,
+      'statex-notification-claim',
+      `WITH previous AS (SELECT id, status FROM notifications WHERE id = $1 FOR UPDATE)
+       UPDATE notifications n SET status = 'sending', updated_at = now() FROM previous
+       WHERE n.id = previous.id AND n.generation = $2 AND n.hop = $3 AND n.status IN ('queued', 'sending') AND n.erased_at IS NULL
+       RETURNING n.*, previous.status AS previous_status`,
+      [id, generation, hop],
+    );
     const row = rows[0];
     if (!row) return null;
-    const notification = new Notification();
-    for (const column of this.dataSource.getMetadata(Notification).columns) (notification as unknown as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
-    return { notification, previousStatus: row.previous_status as NotificationStatus };
+    return { notification: this.entityOf(Notification, row), previousStatus: row.previous_status as NotificationStatus };
   }
 
   async addAttempt(manager: EntityManager, attempt: Omit<NotificationAttempt, 'id'>, countsAsAttempt = true): Promise<void> {
@@ -201,8 +199,17 @@ export class NotificationRepository {
     await manager.upsert(LeadContact, lead, ['submissionId']);
   }
 
-  findLead(submissionId: string): Promise<LeadContact | null> {
-    return this.dataSource.manager.findOneBy(LeadContact, { submissionId });
+  /** A lead's contact (a read for every analysis result, so a prepared statement rather than TypeORM's find). */
+  async findLead(submissionId: string): Promise<LeadContact | null> {
+    const [row] = await runPrepared<Record<string, unknown>>(this.dataSource, 'statex-notification-lead', `SELECT * FROM lead_contacts WHERE submission_id = $1`, [submissionId]);
+    return row ? this.entityOf(LeadContact, row) : null;
+  }
+
+  /** An entity from a row read with plain SQL: each column's value under its property's name. */
+  private entityOf<T extends object>(type: new () => T, row: Record<string, unknown>): T {
+    const entity = new type();
+    for (const column of this.dataSource.getMetadata(type).columns) (entity as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
+    return entity;
   }
 
   /**

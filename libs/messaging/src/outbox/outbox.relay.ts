@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import { returnedRows } from '@statex/persistence';
+import { returnedRows, runPrepared } from '@statex/persistence';
 import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { EventPublisher } from '../event-publisher';
@@ -110,7 +110,11 @@ export class OutboxRelay {
   async relayBatch(): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
     const maxAttempts = this.options.maxAttempts ?? 20;
-    const claimed: PendingRow[] = await this.dataSource.query(
+    // On the driver's pool as prepared statements (parsed and planned once per connection): each batch of
+    // every service runs these two, so TypeORM's query runner and a parse per batch were worth saving.
+    const claimed = await runPrepared<PendingRow>(
+      this.dataSource,
+      'statex-outbox-claim',
       `UPDATE outbox_messages o SET claimed_until = now() + make_interval(secs => $2)
        FROM (SELECT id FROM outbox_messages
              WHERE published_at IS NULL AND set_aside_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
@@ -118,7 +122,7 @@ export class OutboxRelay {
        WHERE o.id = batch.id
        RETURNING o.id, o.routing_key, o.payload, o.correlation_id, o.created_at, o.trace_context`,
       [batchSize, OUTBOX_CLAIM_SECONDS],
-    ).then(returnedRows<PendingRow>);
+    );
     if (claimed.length === 0) return 0;
     // Published in the order they were written (RETURNING keeps no order).
     const rows = claimed.sort((x, y) => x.created_at.getTime() - y.created_at.getTime());
@@ -141,7 +145,7 @@ export class OutboxRelay {
       const result = results[i];
       return result.status === 'rejected' ? [{ id: row.id, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) }] : [];
     });
-    if (published.length > 0) await this.dataSource.query(`UPDATE outbox_messages SET published_at = now(), claimed_until = NULL WHERE id = ANY($1)`, [published]);
+    if (published.length > 0) await runPrepared(this.dataSource, 'statex-outbox-published', `UPDATE outbox_messages SET published_at = now(), claimed_until = NULL WHERE id = ANY($1::uuid[])`, [published]);
     if (failed.length > 0) {
       // An outage is not the row's fault: only failures with the broker reachable count.
       const counts = this.publisher.isConnected() ? 1 : 0;
