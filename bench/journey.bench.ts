@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       const referenceRound = references.get(rate)!;
       const ratio = percentile(projectRound.latencies, 50) / percentile(referenceRound.latencies, 50);
       lines.push(row('platform', projectRound), row('reference', referenceRound), `  ${''.padEnd(10)} p50 ratio platform/reference ${ratio.toFixed(1)}×; not acknowledged within ${DRAIN_MS / 1000} s: ${projectRound.accepted - projectRound.latencies.length}; p50 by 5 s of sending: ${byWindow(project.ids, acceptedAt, acknowledged)} ms`,
-        `  ${''.padEnd(10)} CPU per lead, accepted to answered (${answered.size} answered): ${cpu.reduce((sum, part) => sum + part.ms, 0).toFixed(1)} ms in all: ${cpu.map((part) => `${part.label} ${part.ms.toFixed(1)}`).join(', ')}`,
+        `  ${''.padEnd(10)} CPU per lead, accepted to answered${answered.size < project.ids.length ? ` (only ${answered.size} of ${project.ids.length} answered within ${DRAIN_MS / 1000} s: the rest's analysis is left out)` : ''}: ${cpu.reduce((sum, part) => sum + part.ms, 0).toFixed(1)} ms in all: ${cpu.map((part) => `${part.label} ${part.ms.toFixed(1)}`).join(', ')}`,
       );
       console.log(lines.slice(-4).join('\n'));
     }

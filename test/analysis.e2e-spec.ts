@@ -8,9 +8,10 @@ import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey, StepJobData } from '@statex/contracts';
 import { attachmentStorageKey, LocalStorageDriver } from '@statex/storage';
-import { AuthStandIn, bearer, BrokerProbe, ChatCompletionsStandIn, removeTestNamespace, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, ChatCompletionsStandIn, PgStatementCounter, removeTestNamespace, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
+import { WorkflowService } from '../apps/ai-orchestrator/src/workflows/workflow.service';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
 import { AiWorkerEnv } from '../apps/ai-worker/src/ai-worker.env';
 
@@ -97,6 +98,33 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     const second = await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.workflowId === rerun.body.id);
     expect(second.payload.run).toBe(2);
     expect((await workflowsOf(event.submissionId)).map((w: { run: number }) => w.run)).toEqual([1, 2]);
+  });
+
+  it('starts a workflow in one database statement and ends it in one (a regression guard for the journey’s round trips)', async () => {
+    if (!worker) await startWorker();
+    const counter = new PgStatementCounter();
+    // Every statement of the start (request.created) and of the end, labelled with the lead.
+    const service = WorkflowService.prototype as unknown as Record<'startFor' | 'complete', (this: WorkflowService, ...args: unknown[]) => Promise<void>>;
+    const originals = { startFor: service.startFor, complete: service.complete };
+    service.startFor = function (...args) {
+      return counter.run(`start ${(args[0] as RequestCreatedEvent).submissionId}`, () => originals.startFor.apply(this, args));
+    };
+    service.complete = function (...args) {
+      return counter.run(`end ${(args[0] as { submissionId: string }).submissionId}`, () => originals.complete.apply(this, args));
+    };
+    try {
+      const event = requestCreated('We need an e-shop for our bakery.');
+      await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
+      await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === event.submissionId, 20_000);
+      expect({ start: counter.of(`start ${event.submissionId}`), end: counter.of(`end ${event.submissionId}`) }).toEqual({
+        start: [expect.stringContaining('WITH inbox_row AS')],
+        end: [expect.stringContaining('WITH finished AS')],
+      });
+      expect(await workflowsOf(event.submissionId)).toEqual([expect.objectContaining({ status: 'completed', steps: expect.arrayContaining([expect.objectContaining({ step: 'propose', status: 'completed' })]) })]);
+    } finally {
+      counter.restore();
+      Object.assign(service, originals);
+    }
   });
 
   it('analyses the text of the attachments too', async () => {

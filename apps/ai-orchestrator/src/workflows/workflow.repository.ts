@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ANALYSIS_STEPS, AnalysisStep } from '@statex/contracts';
+import { type EventContext, inboxInsertCte, outboxInsertCtes, type OutboxRow } from '@statex/messaging';
+import { parameters, runPrepared } from '@statex/persistence';
 import { Workflow, WorkflowStepRecord, WorkflowStatus } from './entities';
+
+/** What a reconciliation writes of a step: all but its key. */
+export type SyncedStep = Omit<WorkflowStepRecord, 'workflowId' | 'step'>;
 
 /** How many running workflows one reconciliation reads. */
 export const RUNNING_BATCH = 200;
@@ -16,22 +21,50 @@ export class WorkflowRepository {
     return this.dataSource.transaction(work);
   }
 
-  /** Inserts the workflow and its four pending steps; false if this (submission, run) exists. */
-  async insert(manager: EntityManager, workflow: Workflow): Promise<boolean> {
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Workflow)
-      .values(workflow as QueryDeepPartialEntity<Workflow>)
-      .orIgnore()
-      .returning('id')
-      .execute();
-    if ((inserted.raw as unknown[]).length === 0) return false;
-    await manager.insert(
-      WorkflowStepRecord,
-      ANALYSIS_STEPS.map((step) => ({ workflowId: workflow.id, step, status: 'pending' as const, attempts: 0, progress: 0 })),
+  /**
+   * Starts a workflow in one statement (one round trip where the transaction took seven: BEGIN, the
+   * inbox marker, the workflow, its steps, the outbox row, its NOTIFY, COMMIT): the inbox marker
+   * when the start comes from a message; then, the first time the message is seen, the workflow,
+   * its four pending steps and `event` (ai.analysis.started). False when the message was seen
+   * before or this (submission, run) exists.
+   */
+  async insertStarted(workflow: Workflow, event: OutboxRow, inbox?: { consumer: string; ctx: Pick<EventContext, 'messageId' | 'routingKey'> }): Promise<boolean> {
+    const { values, p } = parameters();
+    const ctes = [
+      ...(inbox ? [inboxInsertCte(inbox.consumer, inbox.ctx, p)] : []),
+      `started AS (INSERT INTO workflows (id, submission_id, run, status, input, started_at, trace_context) ` +
+        `SELECT ${p(workflow.id)}::uuid, ${p(workflow.submissionId)}::uuid, ${p(workflow.run)}::int, 'running', ${p(JSON.stringify(workflow.input))}::jsonb, ${p(workflow.startedAt)}::timestamptz, ` +
+        `${p(workflow.traceContext ? JSON.stringify(workflow.traceContext) : null)}::jsonb ${inbox ? 'WHERE EXISTS (SELECT 1 FROM inbox_row) ' : ''}ON CONFLICT DO NOTHING RETURNING id)`,
+      `step_rows AS (INSERT INTO workflow_steps (workflow_id, step, status, attempts, progress) SELECT started.id, s.step, 'pending', 0, 0 FROM started, unnest(${p(ANALYSIS_STEPS)}::text[]) AS s(step))`,
+      outboxInsertCtes(event, p, { from: 'started' }),
+    ];
+    const [row] = await runPrepared<{ created: boolean }>(
+      this.dataSource,
+      `statex-workflow-start-${inbox ? 'from-message' : 'rerun'}`,
+      `WITH ${ctes.join(', ')} SELECT EXISTS (SELECT 1 FROM started) AS created, (SELECT count(*) FROM outbox_notified) AS notified`,
+      values,
     );
-    return true;
+    return row.created;
+  }
+
+  /**
+   * Ends a running workflow (completed or failed) with its event, in one statement (one round trip
+   * where the transaction took five): false, and no event, when it had already left `running`.
+   */
+  async finishWithEvent(id: string, status: 'completed' | 'failed', changes: Pick<Workflow, 'result' | 'reason'>, event: OutboxRow): Promise<boolean> {
+    const { values, p } = parameters();
+    const ctes = [
+      `finished AS (UPDATE workflows SET status = ${p(status)}::text, result = ${p(changes.result === null ? null : JSON.stringify(changes.result))}::jsonb, reason = ${p(changes.reason)}::text, ` +
+        `finished_at = ${p(new Date())}::timestamptz, updated_at = now() WHERE id = ${p(id)}::uuid AND status = 'running' RETURNING id)`,
+      outboxInsertCtes(event, p, { from: 'finished' }),
+    ];
+    const [row] = await runPrepared<{ finished: boolean }>(
+      this.dataSource,
+      'statex-workflow-finish',
+      `WITH ${ctes.join(', ')} SELECT EXISTS (SELECT 1 FROM finished) AS finished, (SELECT count(*) FROM outbox_notified) AS notified`,
+      values,
+    );
+    return row.finished;
   }
 
   findById(id: string): Promise<Workflow | null> {
@@ -69,13 +102,17 @@ export class WorkflowRepository {
    * an end (cancel, fail, complete) being committed and then sees it, as the transaction it
    * replaces did in four round trips; each lead's analysis syncs its steps about four times.
    */
-  async syncStep(workflowId: string, step: AnalysisStep, changes: Partial<WorkflowStepRecord>): Promise<void> {
-    await this.dataSource.manager
-      .createQueryBuilder()
-      .update(WorkflowStepRecord)
-      .set(changes as QueryDeepPartialEntity<WorkflowStepRecord>)
-      .where(`workflow_id = :workflowId AND step = :step AND EXISTS (SELECT 1 FROM workflows WHERE id = :workflowId AND status = 'running' FOR SHARE)`, { workflowId, step })
-      .execute();
+  async syncStep(workflowId: string, step: AnalysisStep, changes: SyncedStep): Promise<void> {
+    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+    await runPrepared(
+      this.dataSource,
+      'statex-workflow-sync-step',
+      `UPDATE workflow_steps SET status = $3, attempts = $4, progress = $5, started_at = $6, finished_at = $7, duration_ms = $8, provider = $9, model = $10,
+         usage = $11::jsonb, fallback = $12::jsonb, worker = $13, output = $14::jsonb, error = $15
+       WHERE workflow_id = $1 AND step = $2 AND EXISTS (SELECT 1 FROM workflows WHERE id = $1 AND status = 'running' FOR SHARE)`,
+      [workflowId, step, changes.status, changes.attempts, changes.progress, changes.startedAt, changes.finishedAt, changes.durationMs, changes.provider, changes.model,
+        json(changes.usage), json(changes.fallback), changes.worker, json(changes.output), changes.error],
+    );
   }
 
   /** A cancelled workflow's steps that had not completed. */

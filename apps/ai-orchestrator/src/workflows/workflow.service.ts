@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { ANALYSIS_STEPS, AnalysisStep, RequestCreatedEvent, RoutingKey, StepOutputs, StepResult } from '@statex/contracts';
-import { activeTraceHeaders, EventContext, InboxService, OutboxService, withTraceHeaders } from '@statex/messaging';
+import { activeTraceHeaders, EventContext, OutboxService, withTraceHeaders } from '@statex/messaging';
 import { withLogContext } from '@statex/observability';
 import { AiOrchestratorEnv } from '../ai-orchestrator.env';
 import { StepStatus, Workflow, WorkflowInput, WorkflowStepRecord } from './entities';
 import { StepQueue } from './step.queue';
 import { WorkflowAdmission } from './workflow.admission';
-import { RUNNING_BATCH, WorkflowRepository } from './workflow.repository';
+import { RUNNING_BATCH, SyncedStep, WorkflowRepository } from './workflow.repository';
 
 const CONSUMER = 'ai-orchestrator.request-created';
 
@@ -27,7 +26,6 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly workflows: WorkflowRepository,
     private readonly steps: StepQueue,
-    private readonly inbox: InboxService,
     private readonly outbox: OutboxService,
     private readonly env: AiOrchestratorEnv,
     private readonly admission: WorkflowAdmission,
@@ -65,7 +63,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     await this.admission.admit();
     let started = false;
     try {
-      started = (await this.start(event.submissionId, 1, input, (manager) => this.inbox.record(manager, CONSUMER, ctx))) !== null;
+      started = (await this.start(event.submissionId, 1, input, ctx)) !== null;
     } finally {
       this.admission.settled(started);
     }
@@ -84,16 +82,12 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     return workflow;
   }
 
-  private async start(submissionId: string, run: number, input: WorkflowInput, guard?: (manager: EntityManager) => Promise<boolean>): Promise<Workflow | null> {
+  private async start(submissionId: string, run: number, input: WorkflowInput, fromMessage?: EventContext): Promise<Workflow | null> {
     const trace = activeTraceHeaders();
     const traceContext = Object.keys(trace).length > 0 ? trace : null;
     const workflow = Object.assign(new Workflow(), { id: randomUUID(), submissionId, run, status: 'running' as const, input, result: null, reason: null, startedAt: new Date(), finishedAt: null, traceContext });
-    const created = await this.workflows.transaction(async (manager) => {
-      if (guard && !(await guard(manager))) return false;
-      if (!(await this.workflows.insert(manager, workflow))) return false;
-      await this.outbox.add(manager, RoutingKey.AiAnalysisStarted, { workflowId: workflow.id, submissionId, run, startedAt: workflow.startedAt.toISOString() }, { correlationId: submissionId });
-      return true;
-    });
+    const started = this.outbox.row(RoutingKey.AiAnalysisStarted, { workflowId: workflow.id, submissionId, run, startedAt: workflow.startedAt.toISOString() }, { correlationId: submissionId });
+    const created = await this.workflows.insertStarted(workflow, started, fromMessage && { consumer: CONSUMER, ctx: fromMessage });
     if (!created) return null;
     await this.steps.launch(workflow).catch((error: Error) => this.logger.warn(`Launching workflow ${workflow.id} failed; the reconciler retries: ${error.message}`));
     return workflow;
@@ -162,7 +156,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       const result = state === 'completed' ? (job.returnvalue as StepResult) : undefined;
       if (result) (results as Record<string, StepResult>)[step] = result;
       if (state === 'failed') failures.unshift(`${step} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
-      const changes: Partial<WorkflowStepRecord> = {
+      const changes: SyncedStep = {
         status,
         attempts: job.attemptsMade + (state === 'active' ? 1 : 0),
         progress: typeof job.progress === 'number' ? job.progress : 0,
@@ -216,30 +210,22 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       proposal: outputs.propose.proposal,
       completedAt: completedAt.toISOString(),
     };
-    const completed = await this.workflows.transaction(async (manager) => {
-      // Attachments the workers could not read (a parser bomb, a broken file): analysed without them, and said so.
-      const unreadableAttachments = results.extract.unreadableAttachments ?? results.classify.unreadableAttachments ?? results.summarize.unreadableAttachments;
-      const result = { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency, ...(unreadableAttachments?.length ? { unreadableAttachments } : {}) };
-      if (!(await this.workflows.finish(manager, workflow.id, 'completed', { result }))) return false;
-      await this.outbox.add(manager, RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId });
-      return true;
-    });
+    // Attachments the workers could not read (a parser bomb, a broken file): analysed without them, and said so.
+    const unreadableAttachments = results.extract.unreadableAttachments ?? results.classify.unreadableAttachments ?? results.summarize.unreadableAttachments;
+    const result = { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency, ...(unreadableAttachments?.length ? { unreadableAttachments } : {}) };
+    const completed = await this.workflows.finishWithEvent(workflow.id, 'completed', { result, reason: null }, this.outbox.row(RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId }));
     if (!completed) return;
     this.admission.ended();
     this.logger.log({ workflowId: workflow.id, submissionId: workflow.submissionId, category: event.category }, 'Analysis completed');
   }
 
   private async fail(workflow: Workflow, reason: string): Promise<void> {
-    const failed = await this.workflows.transaction(async (manager) => {
-      if (!(await this.workflows.finish(manager, workflow.id, 'failed', { reason }))) return false;
-      await this.outbox.add(
-        manager,
-        RoutingKey.AiAnalysisFailed,
-        { workflowId: workflow.id, submissionId: workflow.submissionId, run: workflow.run, reason, failedAt: new Date().toISOString() },
-        { correlationId: workflow.submissionId },
-      );
-      return true;
-    });
+    const failed = await this.workflows.finishWithEvent(
+      workflow.id,
+      'failed',
+      { result: null, reason },
+      this.outbox.row(RoutingKey.AiAnalysisFailed, { workflowId: workflow.id, submissionId: workflow.submissionId, run: workflow.run, reason, failedAt: new Date().toISOString() }, { correlationId: workflow.submissionId }),
+    );
     if (!failed) return;
     this.admission.ended();
     // Its steps still waiting would only take workers from live leads.
