@@ -54,22 +54,21 @@ export class NotificationRepository {
    * COMMIT): the inbox marker; then, the first time the message is seen and unless its
    * correlation id is an erased account, the lead's contact (upserted, when given) and the
    * notification, queued on its first hop (unless its dedupe key exists). For a route whose first
-   * hop is queued (not a LinkedIn task, which also writes its event). Says what happened: `fresh`
-   * (the message was new), `erased`, `created` (a notification was inserted: the caller enqueues it).
+   * hop is queued (not a LinkedIn task, which also writes its event). True when a notification was
+   * inserted (the caller enqueues it); false for a message seen before, an erased account or an
+   * existing dedupe key.
    */
   async createFromEvent(
     consumer: string,
     ctx: Pick<EventContext, 'messageId' | 'routingKey'>,
     fields: NewNotification & { id: string },
     lead?: LeadContact,
-  ): Promise<{ fresh: boolean; erased: boolean; created: boolean }> {
+  ): Promise<boolean> {
     const { values, p } = parameters();
     const first = fields.route[0];
-    const go = `go AS (SELECT 1 FROM inbox_row WHERE NOT EXISTS (SELECT 1 FROM erased))`;
     const ctes = [
       inboxInsertCte(consumer, ctx, p),
-      `erased AS (SELECT 1 FROM erased_accounts WHERE user_id = ${p(fields.correlationId)}::text)`,
-      go,
+      `go AS (SELECT 1 FROM inbox_row WHERE NOT EXISTS (SELECT 1 FROM erased_accounts WHERE user_id = ${p(fields.correlationId)}::text))`,
       ...(lead
         ? [
             `lead AS (INSERT INTO lead_contacts (submission_id, name, email, phone, telegram_chat_id, linkedin_url, contact_channel, locale, status_url, message) ` +
@@ -83,13 +82,13 @@ export class NotificationRepository {
         `${p(fields.locale)}::text, ${p(JSON.stringify(fields.data))}::jsonb, ${p(JSON.stringify(fields.route))}::jsonb, 0, 0, ${p(fields.status)}::text, 0, ${p(fields.manualText)}::text FROM go ` +
         `ON CONFLICT DO NOTHING RETURNING id)`,
     ];
-    const [row] = await runPrepared<{ fresh: boolean; erased: boolean; created: boolean }>(
+    const [row] = await runPrepared<{ created: boolean }>(
       this.dataSource,
       `statex-notification-from-event-${lead ? 'with' : 'without'}-lead`,
-      `WITH ${ctes.join(', ')} SELECT EXISTS (SELECT 1 FROM inbox_row) AS fresh, EXISTS (SELECT 1 FROM erased) AS erased, EXISTS (SELECT 1 FROM inserted) AS created`,
+      `WITH ${ctes.join(', ')} SELECT EXISTS (SELECT 1 FROM inserted) AS created`,
       values,
     );
-    return row;
+    return row.created;
   }
 
   findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Notification | null> {

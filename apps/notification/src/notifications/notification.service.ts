@@ -93,14 +93,8 @@ export class NotificationService {
   /** `request` for an event whose first hop is queued: recorded in one statement, enqueued once committed. */
   private async requestFromEvent(request: NotificationRequest, fromEvent: FromEvent): Promise<Pick<Notification, 'id' | 'status'> | null> {
     const id = randomUUID();
-    const outcome = await this.notifications.createFromEvent(
-      fromEvent.consumer,
-      fromEvent.ctx,
-      { id, ...newNotification(request) },
-      fromEvent.lead,
-    );
-    // Handled before, for an erased account, or a repeat of a dedupe key: nothing new to send.
-    if (!outcome.created) return null;
+    // Not created: handled before, for an erased account, or a repeat of a dedupe key; nothing new to send.
+    if (!(await this.notifications.createFromEvent(fromEvent.consumer, fromEvent.ctx, { id, ...newNotification(request) }, fromEvent.lead))) return null;
     await this.queues.enqueueCommitted({ id, channel: request.route[0].channel, hop: 0, generation: 0, template: request.template });
     return { id, status: 'queued' };
   }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
-import { returnedRows, runPrepared } from '@statex/persistence';
+import { runPrepared } from '@statex/persistence';
 import { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { EventPublisher } from '../event-publisher';
@@ -111,7 +111,7 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 100;
     const maxAttempts = this.options.maxAttempts ?? 20;
     // On the driver's pool as prepared statements (parsed and planned once per connection): each batch of
-    // every service runs these two, so TypeORM's query runner and a parse per batch were worth saving.
+    // every service runs the claim and the mark, so TypeORM's query runner and a parse per batch were worth saving.
     const claimed = await runPrepared<PendingRow>(
       this.dataSource,
       'statex-outbox-claim',
@@ -149,16 +149,16 @@ export class OutboxRelay {
     if (failed.length > 0) {
       // An outage is not the row's fault: only failures with the broker reachable count.
       const counts = this.publisher.isConnected() ? 1 : 0;
-      const setAside = await this.dataSource
-        .query(
-          `UPDATE outbox_messages o SET attempts = o.attempts + $3, last_error = f.reason, claimed_until = NULL,
-             set_aside_at = CASE WHEN $3 = 1 AND o.attempts + 1 >= $4 THEN now() ELSE NULL END
-           FROM unnest($1::uuid[], $2::text[]) AS f(id, reason) WHERE o.id = f.id
-           RETURNING o.id, o.set_aside_at`,
-          [failed.map((f) => f.id), failed.map((f) => f.reason.slice(0, 1000)), counts, maxAttempts],
-        )
-        .then(returnedRows<{ id: string; set_aside_at: Date | null }>)
-        .then((updated) => updated.filter((u) => u.set_aside_at !== null));
+      const released = await runPrepared<{ id: string; set_aside_at: Date | null }>(
+        this.dataSource,
+        'statex-outbox-failed',
+        `UPDATE outbox_messages o SET attempts = o.attempts + $3, last_error = f.reason, claimed_until = NULL,
+           set_aside_at = CASE WHEN $3 = 1 AND o.attempts + 1 >= $4 THEN now() ELSE NULL END
+         FROM unnest($1::uuid[], $2::text[]) AS f(id, reason) WHERE o.id = f.id
+         RETURNING o.id, o.set_aside_at`,
+        [failed.map((f) => f.id), failed.map((f) => f.reason.slice(0, 1000)), counts, maxAttempts],
+      );
+      const setAside = released.filter((u) => u.set_aside_at !== null);
       for (const row of setAside) {
         outboxMetrics.setAside.inc();
         this.logger.error({ outboxId: row.id }, `Outbox row ${row.id} set aside after ${maxAttempts} failed publishes: ${failed.find((f) => f.id === row.id)?.reason}`);
