@@ -14,7 +14,7 @@
  */
 import { connect } from 'node:net';
 import nodemailer from 'nodemailer';
-import { SmtpStandIn } from '@statex/testing/smtp';
+import { preciseNow, SmtpStandIn } from '@statex/testing/smtp';
 import { BenchPlatform, percentile, runBench } from './support/bench-platform';
 import { cpuPerUnit, platformCpuSeconds } from './support/process-cpu';
 
@@ -63,7 +63,7 @@ async function steady(rate: number, send: (i: number) => Promise<string | undefi
     pending.push(
       send(i).then((id) => {
         if (!id) return;
-        acceptedAt.set(id, Date.now());
+        acceptedAt.set(id, preciseNow());
         ids.push(id);
       }),
     );
@@ -96,12 +96,15 @@ function byWindow(ids: string[], startedAt: Map<string, number>, latencies: Map<
     const w = Math.floor((startedAt.get(id)! - first) / 5000);
     (windows[w] ??= []).push(latency);
   }
-  return windows.map((w) => percentile(w, 50).toFixed(0)).join(' → ');
+  return windows.map((w) => ms(percentile(w, 50))).join(' → ');
 }
 
+/** Milliseconds, to a tenth below 10 ms (both sides of the journey can be that fast). */
+const ms = (value: number): string => value.toFixed(value < 10 ? 1 : 0);
+
 const row = (label: string, r: Round) =>
-  `  ${label.padEnd(10)} ${String(r.rate).padStart(4)}/s  sent ${String(r.sent).padStart(5)}  accepted ${String(r.accepted).padStart(5)}  acknowledged ${String(r.latencies.length).padStart(5)}   p50 ${percentile(r.latencies, 50).toFixed(0).padStart(6)} ms  p95 ${percentile(r.latencies, 95).toFixed(0).padStart(6)} ms  p99 ${percentile(r.latencies, 99).toFixed(0).padStart(6)} ms` +
-  (r.intake ? `   form answered p50 ${percentile(r.intake, 50).toFixed(0)} ms, p99 ${percentile(r.intake, 99).toFixed(0)} ms` : '');
+  `  ${label.padEnd(10)} ${String(r.rate).padStart(4)}/s  sent ${String(r.sent).padStart(5)}  accepted ${String(r.accepted).padStart(5)}  acknowledged ${String(r.latencies.length).padStart(5)}   p50 ${ms(percentile(r.latencies, 50)).padStart(6)} ms  p95 ${ms(percentile(r.latencies, 95)).padStart(6)} ms  p99 ${ms(percentile(r.latencies, 99)).padStart(6)} ms` +
+  (r.intake ? `   form answered p50 ${ms(percentile(r.intake, 50))} ms, p99 ${ms(percentile(r.intake, 99))} ms` : '');
 
 async function main(): Promise<void> {
   const smtp = await new SmtpStandIn().start();
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
         rate,
         async () => {
           const id = crypto.randomUUID();
-          sentAt.set(id, Date.now());
+          sentAt.set(id, preciseNow());
           await mailer.sendMail({ from: 'bench@statex.local', to: 'lead@example.com', subject: `reference ${id}`, text: `reference ${id}` });
           return id;
         },
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
       const warmAt = new Map<string, number>();
       const warm = await steady(WARMUP_RATE, (i) => sendForm('warmup', i), warmAt, WARMUP_SECONDS);
       const warmed = await collect(smtp, /^We received/, warm.ids, warmAt);
-      console.log(`warm-up    ${WARMUP_RATE}/s for ${WARMUP_SECONDS} s, not counted: ${warmed.size} of ${warm.sent} acknowledged, p50 ${percentile([...warmed.values()], 50).toFixed(0)} ms`);
+      console.log(`warm-up    ${WARMUP_RATE}/s for ${WARMUP_SECONDS} s, not counted: ${warmed.size} of ${warm.sent} acknowledged, p50 ${ms(percentile([...warmed.values()], 50))} ms`);
     }
     for (const rate of RATES) {
       // The project: contact forms; accepted (202) → acknowledgement at the SMTP server.
@@ -169,8 +172,9 @@ async function main(): Promise<void> {
       const cpu = cpuPerUnit(cpuBefore, platformCpu(), project.ids.length);
       const projectRound: Round = { rate, sent: project.sent, accepted: project.ids.length, latencies: [...acknowledged.values()], intake };
       const referenceRound = references.get(rate)!;
-      const ratio = percentile(projectRound.latencies, 50) / percentile(referenceRound.latencies, 50);
-      lines.push(row('platform', projectRound), row('reference', referenceRound), `  ${''.padEnd(10)} p50 ratio platform/reference ${ratio.toFixed(1)}×; not acknowledged within ${DRAIN_MS / 1000} s: ${projectRound.accepted - projectRound.latencies.length}; p50 by 5 s of sending: ${byWindow(project.ids, acceptedAt, acknowledged)} ms`,
+      const referenceP50 = percentile(referenceRound.latencies, 50);
+      const ratio = referenceP50 > 0 ? `${(percentile(projectRound.latencies, 50) / referenceP50).toFixed(1)}×` : 'not defined (the reference took no measurable time)';
+      lines.push(row('platform', projectRound), row('reference', referenceRound), `  ${''.padEnd(10)} p50 ratio platform/reference ${ratio}; not acknowledged within ${DRAIN_MS / 1000} s: ${projectRound.accepted - projectRound.latencies.length}; p50 by 5 s of sending: ${byWindow(project.ids, acceptedAt, acknowledged)} ms`,
         `  ${''.padEnd(10)} CPU per lead, accepted to answered${answered.size < project.ids.length ? ` (only ${answered.size} of ${project.ids.length} answered within ${DRAIN_MS / 1000} s: the rest's analysis is left out)` : ''}: ${cpu.reduce((sum, part) => sum + part.ms, 0).toFixed(1)} ms in all: ${cpu.map((part) => `${part.label} ${part.ms.toFixed(1)}`).join(', ')}`,
       );
       console.log(lines.slice(-4).join('\n'));

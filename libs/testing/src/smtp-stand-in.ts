@@ -3,6 +3,9 @@ import { ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { waitFor } from './wait-for';
 
+/** Epoch milliseconds with a sub-millisecond fraction. */
+export const preciseNow = (): number => performance.timeOrigin + performance.now();
+
 export type SmtpMode = 'accept' | 'temporary-failure' | 'permanent-failure';
 
 /**
@@ -11,7 +14,10 @@ export type SmtpMode = 'accept' | 'temporary-failure' | 'permanent-failure';
  */
 export class SmtpStandIn {
   readonly messages: ParsedMail[] = [];
-  /** When each message had arrived whole (before parsing and any delay): for latency measures. */
+  /**
+   * When each message had arrived whole (before parsing and any delay), in epoch milliseconds with
+   * a fraction (`performance.timeOrigin + performance.now()`): for latency measures below a millisecond.
+   */
   readonly receivedAt = new Map<ParsedMail, number>();
   mode: SmtpMode = 'accept';
   /** Answers each message after this long, like a slow provider. */
@@ -39,8 +45,8 @@ export class SmtpStandIn {
           });
           return;
         }
-        let arrived = Date.now();
-        stream.once('end', () => (arrived = Date.now()));
+        let arrived = preciseNow();
+        stream.once('end', () => (arrived = preciseNow()));
         simpleParser(stream)
           .then(async (mail) => {
             this.receivedAt.set(mail, arrived);
