@@ -2,7 +2,8 @@
  * `npm run bench:journey`: accepted → acknowledgement email at the SMTP server, for the whole
  * platform (the seven built apps on a fresh namespace, each lead also analysed and answered), at
  * steady rates, with its own SMTP server (the tests' SmtpStandIn, which notes when each message
- * arrived).
+ * arrived). Each round also says how long the form took to be answered (202) and how long after
+ * it the lead's analysis results email arrived (the whole journey, form to answer).
  * The reference, in the same run and at the same rates: an email sent straight to the same SMTP
  * server with nodemailer (the floor: what delivery alone costs on this machine).
  * The reference's rounds come first; then a warm-up at the highest rate for warmupSeconds, not
@@ -48,6 +49,8 @@ interface Round {
   latencies: number[];
   /** How long each form took to be answered (202): the contact form's latency under this load. */
   intake?: number[];
+  /** Accepted → the analysis results email ("Our first look"), for the leads answered within DRAIN_MS. */
+  answered?: number[];
 }
 
 /** `rate` per second for `seconds`, open loop (a slow answer never delays the next send). */
@@ -104,7 +107,8 @@ const ms = (value: number): string => value.toFixed(value < 10 ? 1 : 0);
 
 const row = (label: string, r: Round) =>
   `  ${label.padEnd(10)} ${String(r.rate).padStart(4)}/s  sent ${String(r.sent).padStart(5)}  accepted ${String(r.accepted).padStart(5)}  acknowledged ${String(r.latencies.length).padStart(5)}   p50 ${ms(percentile(r.latencies, 50)).padStart(6)} ms  p95 ${ms(percentile(r.latencies, 95)).padStart(6)} ms  p99 ${ms(percentile(r.latencies, 99)).padStart(6)} ms` +
-  (r.intake ? `   form answered p50 ${ms(percentile(r.intake, 50))} ms, p99 ${ms(percentile(r.intake, 99))} ms` : '');
+  (r.intake ? `   form answered p50 ${ms(percentile(r.intake, 50))} ms, p99 ${ms(percentile(r.intake, 99))} ms` : '') +
+  (r.answered?.length ? `   results email p50 ${ms(percentile(r.answered, 50))} ms, p99 ${ms(percentile(r.answered, 99))} ms` : '');
 
 async function main(): Promise<void> {
   const smtp = await new SmtpStandIn().start();
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
       // What the round's leads cost the machine, up to their last message (the analysis results).
       const answered = platform.apps.some((a) => a.app === 'ai-orchestrator') ? await collect(smtp, /^Our first look/, project.ids, acceptedAt) : new Map<string, number>();
       const cpu = cpuPerUnit(cpuBefore, platformCpu(), project.ids.length);
-      const projectRound: Round = { rate, sent: project.sent, accepted: project.ids.length, latencies: [...acknowledged.values()], intake };
+      const projectRound: Round = { rate, sent: project.sent, accepted: project.ids.length, latencies: [...acknowledged.values()], intake, answered: [...answered.values()] };
       const referenceRound = references.get(rate)!;
       const referenceP50 = percentile(referenceRound.latencies, 50);
       const ratio = referenceP50 > 0 ? `${(percentile(projectRound.latencies, 50) / referenceP50).toFixed(1)}×` : 'not defined (the reference took no measurable time)';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +7,8 @@ import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrat
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
 import { AiWorkerEnv } from '../apps/ai-worker/src/ai-worker.env';
+import { requestCreated } from './analysis-support';
 
-function requestCreated(message: string): RequestCreatedEvent {
-  return { submissionId: randomUUID(), name: 'Jana', email: 'jana@example.com', message, contactChannel: 'email', attachments: [], createdAt: new Date().toISOString() };
-}
 
 /** AI_MAX_RUNNING_WORKFLOWS: a lead over the limit waits in its queue, and starts when a running workflow ends. */
 describe('ai-orchestrator admission (real PostgreSQL, RabbitMQ, Redis)', () => {

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue, Worker } from 'bullmq';
-import Redis from 'ioredis';
-import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey, StepJobData } from '@statex/contracts';
+import { Queue } from 'bullmq';
+import { AI_STEPS_QUEUE, RequestCreatedEvent, RoutingKey } from '@statex/contracts';
 import { attachmentStorageKey, LocalStorageDriver } from '@statex/storage';
 import { AuthStandIn, bearer, BrokerProbe, ChatCompletionsStandIn, PgStatementCounter, removeTestNamespace, fixtures, ServiceUnderTest, sleep, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
@@ -14,10 +13,8 @@ import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.e
 import { WorkflowService } from '../apps/ai-orchestrator/src/workflows/workflow.service';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
 import { AiWorkerEnv } from '../apps/ai-worker/src/ai-worker.env';
+import { explodingStepWorker, requestCreated } from './analysis-support';
 
-function requestCreated(message: string): RequestCreatedEvent {
-  return { submissionId: randomUUID(), name: 'Jana', email: 'jana@example.com', message, contactChannel: 'email', attachments: [], createdAt: new Date().toISOString() };
-}
 
 describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)', () => {
   const namespace = uniqueNamespace('orc');
@@ -143,14 +140,7 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
 
   it('a step that keeps failing fails its workflow with the reason', async () => {
     await stopWorker();
-    const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-    const failing = new Worker<StepJobData>(
-      AI_STEPS_QUEUE,
-      async (job) => {
-        throw new Error(`provider exploded on ${job.data.step}`);
-      },
-      { connection, prefix: namespace },
-    );
+    const failing = explodingStepWorker(namespace);
     try {
       const event = requestCreated('We need a website.');
       await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
@@ -161,7 +151,6 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
       expect(workflow.steps.some((s: { status: string; attempts: number; error: string }) => s.status === 'failed' && s.attempts === 2 && s.error.includes('provider exploded'))).toBe(true);
     } finally {
       await failing.close();
-      await connection.quit();
     }
   });
 

@@ -5,6 +5,7 @@ import { JobsModule } from '@statex/jobs';
 import { ServiceDefinition, ServiceInfrastructureModule } from '@statex/runtime';
 import { AiOrchestratorEnv } from './ai-orchestrator.env';
 import { AI_ORCHESTRATOR_SCHEMA } from './ai-orchestrator.schema';
+import { StepEvents } from './workflows/step.events';
 import { StepQueue } from './workflows/step.queue';
 import { WorkflowController } from './workflows/workflow.controller';
 import { WorkflowRepository } from './workflows/workflow.repository';
@@ -25,7 +26,7 @@ export const aiOrchestratorService: ServiceDefinition<AiOrchestratorEnv> = {
         BullModule.registerFlowProducer({ name: AI_STEPS_QUEUE }),
       ],
       controllers: [WorkflowController],
-      providers: [WorkflowRepository, WorkflowService, WorkflowAdmission, StepQueue],
+      providers: [WorkflowRepository, WorkflowService, WorkflowAdmission, StepQueue, StepEvents],
     })
     class AiOrchestratorModule {}
     return AiOrchestratorModule;

@@ -51,7 +51,7 @@ export class AiOrchestratorEnv extends DatabaseEnv {
   @Min(1)
   AI_MAX_RUNNING_WORKFLOWS: number = 8;
 
-  /** How often step states are read from the queue into PostgreSQL. */
+  /** How often step states are read from the queue into PostgreSQL (a workflow whose last step ended is read at once: StepEvents). */
   @NumberFromEnv()
   @IsInt()
   @Min(50)

@@ -9,6 +9,13 @@ export const PARALLEL_STEPS: AnalysisStep[] = ['extract', 'classify', 'summarize
 
 export const jobIdOf = (workflowId: string, step: AnalysisStep) => `${workflowId}-${step}`;
 
+/** The workflow and step a job id names (jobIdOf's inverse), or undefined for a job that is not a step's. */
+export function stepOfJobId(jobId: string): { workflowId: string; step: AnalysisStep } | undefined {
+  const dash = jobId.lastIndexOf('-');
+  const step = jobId.slice(dash + 1) as AnalysisStep;
+  return dash > 0 && ANALYSIS_STEPS.includes(step) ? { workflowId: jobId.slice(0, dash), step } : undefined;
+}
+
 /**
  * The workflow as a BullMQ flow on the `ai-steps` queue: extract, classify and summarize run in
  * parallel as children of propose, which runs once all three are done. Job ids derive from the

@@ -22,6 +22,16 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private stopped = false;
+  /**
+   * The running workflows this process knows of (those it started, and those the last poll read),
+   * for a wake (StepEvents) to reconcile without reading them first. A workflow missing here (just
+   * started by another replica) waits for the next poll.
+   */
+  private readonly known = new Map<string, Workflow>();
+  /** Each workflow being reconciled now, so that one is never reconciled twice at once. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Woken while being reconciled: that run may have read its steps before the event, so it runs again. */
+  private readonly again = new Set<string>();
 
   constructor(
     private readonly workflows: WorkflowRepository,
@@ -47,6 +57,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     this.stopped = true;
     clearTimeout(this.timer);
     await this.polling;
+    await Promise.allSettled(this.inFlight.values());
   }
 
   /**
@@ -89,6 +100,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     const started = this.outbox.row(RoutingKey.AiAnalysisStarted, { workflowId: workflow.id, submissionId, run, startedAt: workflow.startedAt.toISOString() }, { correlationId: submissionId });
     const created = await this.workflows.insertStarted(workflow, started, fromMessage && { consumer: CONSUMER, ctx: fromMessage });
     if (!created) return null;
+    this.known.set(workflow.id, workflow);
     await this.steps.launch(workflow).catch((error: Error) => this.logger.warn(`Launching workflow ${workflow.id} failed; the reconciler retries: ${error.message}`));
     return workflow;
   }
@@ -109,6 +121,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       return true;
     });
     if (!cancelled) throw new ConflictException(`Workflow ${id} is ${workflow.status}; only a running workflow can be cancelled`);
+    this.known.delete(id);
     this.admission.ended();
     await this.steps.discard(id);
     return (await this.workflows.findById(id))!;
@@ -117,22 +130,70 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
   /** Reads every running workflow's jobs into PostgreSQL and ends the workflows that are done. */
   async reconcile(): Promise<void> {
     const observed = this.admission.observe();
+    // Known before this read began, so committed before it: if the read does not find one running, it ended.
+    const knownBefore = [...this.known.keys()];
     const running = await this.workflows.running();
     observed(running.length < RUNNING_BATCH ? running.length : await this.workflows.countRunning());
+    if (running.length < RUNNING_BATCH) {
+      const stillRunning = new Set(running.map((w) => w.id));
+      for (const id of knownBefore) if (!stillRunning.has(id)) this.known.delete(id);
+    }
+    for (const workflow of running) this.known.set(workflow.id, workflow);
     // Their steps as recorded, in one read: a statement per workflow was 64 a second with 32 running.
     const recorded = await this.workflows.stepsOf(running.map((w) => w.id));
     for (const workflow of running) {
       if (this.stopped) return;
-      try {
-        // In the trace the workflow started in: its end (ai.analysis.completed or failed) continues the lead's trace.
-        await withTraceHeaders(workflow.traceContext, () => withLogContext({ correlationId: workflow.submissionId, workflowId: workflow.id }, () => this.reconcileOne(workflow, recorded.get(workflow.id) ?? [])));
-      } catch (error) {
-        // One workflow's trouble must not hold up the others, nor keep its own timeout from ending it.
-        this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${(error as Error).message}`);
-        // Without the queue's view, the longest a workflow may legitimately take bounds it.
-        const limit = this.env.AI_WORKFLOW_QUEUE_TIMEOUT_MS + this.env.AI_WORKFLOW_TIMEOUT_MS;
-        if (Date.now() - workflow.startedAt.getTime() > limit) await this.fail(workflow, `timed out after ${Math.round(limit / 1000)} s; last error: ${(error as Error).message}`);
-      }
+      // Being reconciled now, after a wake: that run is newer than this one's read.
+      if (this.inFlight.has(workflow.id)) continue;
+      await this.reconcileTracked(workflow, recorded.get(workflow.id) ?? []);
+    }
+  }
+
+  /**
+   * A step of this workflow ended (StepEvents): reconciles it now, beside the poll, if this process
+   * knows it as running; if it is being reconciled, once more after that.
+   */
+  wake(workflowId: string): void {
+    const workflow = this.known.get(workflowId);
+    if (!workflow || this.stopped) return;
+    if (this.inFlight.has(workflowId)) {
+      this.again.add(workflowId);
+      return;
+    }
+    void this.reconcileTracked(workflow);
+  }
+
+  /** Reconciles one workflow, never twice at once; again when woken meanwhile. Its steps as recorded are read unless given. */
+  private reconcileTracked(workflow: Workflow, recorded?: WorkflowStepRecord[]): Promise<void> {
+    const run = (async () => {
+      let steps = recorded;
+      do {
+        this.again.delete(workflow.id);
+        await this.reconcileGuarded(workflow, steps);
+        steps = undefined;
+      } while (this.again.has(workflow.id) && this.known.has(workflow.id) && !this.stopped);
+    })()
+      .catch((error: Error) => this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${error.message}`))
+      .finally(() => {
+        this.inFlight.delete(workflow.id);
+        // Woken after the loop's last look: once more.
+        if (this.again.delete(workflow.id)) this.wake(workflow.id);
+      });
+    this.inFlight.set(workflow.id, run);
+    return run;
+  }
+
+  private async reconcileGuarded(workflow: Workflow, recorded?: WorkflowStepRecord[]): Promise<void> {
+    try {
+      const steps = recorded ?? (await this.workflows.stepsOf([workflow.id])).get(workflow.id) ?? [];
+      // In the trace the workflow started in: its end (ai.analysis.completed or failed) continues the lead's trace.
+      await withTraceHeaders(workflow.traceContext, () => withLogContext({ correlationId: workflow.submissionId, workflowId: workflow.id }, () => this.reconcileOne(workflow, steps)));
+    } catch (error) {
+      // One workflow's trouble must not hold up the others, nor keep its own timeout from ending it.
+      this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${(error as Error).message}`);
+      // Without the queue's view, the longest a workflow may legitimately take bounds it.
+      const limit = this.env.AI_WORKFLOW_QUEUE_TIMEOUT_MS + this.env.AI_WORKFLOW_TIMEOUT_MS;
+      if (Date.now() - workflow.startedAt.getTime() > limit) await this.fail(workflow, `timed out after ${Math.round(limit / 1000)} s; last error: ${(error as Error).message}`);
     }
   }
 
@@ -214,6 +275,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     const unreadableAttachments = results.extract.unreadableAttachments ?? results.classify.unreadableAttachments ?? results.summarize.unreadableAttachments;
     const result = { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency, ...(unreadableAttachments?.length ? { unreadableAttachments } : {}) };
     const completed = await this.workflows.finishWithEvent(workflow.id, 'completed', { result, reason: null }, this.outbox.row(RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId }));
+    this.known.delete(workflow.id);
     if (!completed) return;
     this.admission.ended();
     this.logger.log({ workflowId: workflow.id, submissionId: workflow.submissionId, category: event.category }, 'Analysis completed');
@@ -226,6 +288,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       { result: null, reason },
       this.outbox.row(RoutingKey.AiAnalysisFailed, { workflowId: workflow.id, submissionId: workflow.submissionId, run: workflow.run, reason, failedAt: new Date().toISOString() }, { correlationId: workflow.submissionId }),
     );
+    this.known.delete(workflow.id);
     if (!failed) return;
     this.admission.ended();
     // Its steps still waiting would only take workers from live leads.
