@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RoutingKey } from '@statex/contracts';
-import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, PgStatementCounter, removeTestNamespace, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace } from '@statex/testing';
 import { aiOrchestratorService } from '../apps/ai-orchestrator/src/ai-orchestrator.app';
 import { AiOrchestratorEnv } from '../apps/ai-orchestrator/src/ai-orchestrator.env';
+import { WorkflowService } from '../apps/ai-orchestrator/src/workflows/workflow.service';
 import { aiWorkerService } from '../apps/ai-worker/src/ai-worker.app';
 import { AiWorkerEnv } from '../apps/ai-worker/src/ai-worker.env';
 import { explodingStepWorker, requestCreated } from './analysis-support';
@@ -43,20 +44,34 @@ describe('ai-orchestrator woken by its steps (real PostgreSQL, RabbitMQ, Redis)'
     await probe.stop();
   });
 
-  it('ends each workflow once its last step completes, with every step recorded, and starts the next lead in its slot', async () => {
+  it('ends each workflow once its last step completes, its steps and its end in one statement, and starts the next lead in its slot', async () => {
     worker = await startServiceForTest(aiWorkerService, testEnv(AiWorkerEnv, namespace, { STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'statex-wake-')) }), { consume: false });
-    // Four leads through two slots: the last two start only when the first two have been seen to end.
-    const leads = [requestCreated('We need a website.'), requestCreated('We need a mobile app.'), requestCreated('We need an e-shop.'), requestCreated('Integrate our ERP.')];
-    for (const lead of leads) await probe.publish(RoutingKey.RequestCreated, lead, { correlationId: lead.submissionId });
-    for (const lead of leads) await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === lead.submissionId, 15_000);
-    for (const lead of leads) {
-      const [workflow] = await workflowsOf(lead.submissionId);
-      expect(workflow.status).toBe('completed');
-      expect(workflow.steps).toHaveLength(4);
-      for (const step of workflow.steps) expect(step).toMatchObject({ status: 'completed', attempts: 1, progress: 100 });
+    // Every statement of each workflow's reconciliations, labelled with its lead.
+    const counter = new PgStatementCounter();
+    const service = WorkflowService.prototype as unknown as Record<'reconcileOne', (this: WorkflowService, ...args: unknown[]) => Promise<void>>;
+    const original = service.reconcileOne;
+    service.reconcileOne = function (...args) {
+      return counter.run((args[0] as { submissionId: string }).submissionId, () => original.apply(this, args));
+    };
+    try {
+      // Four leads through two slots: the last two start only when the first two have been seen to end.
+      const leads = [requestCreated('We need a website.'), requestCreated('We need a mobile app.'), requestCreated('We need an e-shop.'), requestCreated('Integrate our ERP.')];
+      for (const lead of leads) await probe.publish(RoutingKey.RequestCreated, lead, { correlationId: lead.submissionId });
+      for (const lead of leads) await probe.waitForEvent(RoutingKey.AiAnalysisCompleted, (m) => m.payload.submissionId === lead.submissionId, 15_000);
+      for (const lead of leads) {
+        const [workflow] = await workflowsOf(lead.submissionId);
+        expect(workflow.status).toBe('completed');
+        expect(workflow.steps).toHaveLength(4);
+        for (const step of workflow.steps) expect(step).toMatchObject({ status: 'completed', attempts: 1, progress: 100, provider: 'local', output: expect.any(Object) });
+        // Woken once, by propose: its four steps, its end and ai.analysis.completed in one statement.
+        expect(counter.of(lead.submissionId)).toEqual([expect.stringContaining('WITH finished AS')]);
+      }
+    } finally {
+      counter.restore();
+      service.reconcileOne = original;
+      await worker.app.close();
+      worker = undefined;
     }
-    await worker.app.close();
-    worker = undefined;
   });
 
   it('fails a workflow once a step has failed for good', async () => {

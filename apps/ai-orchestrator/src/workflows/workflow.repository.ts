@@ -9,6 +9,41 @@ import { Workflow, WorkflowStepRecord, WorkflowStatus } from './entities';
 /** What a reconciliation writes of a step: all but its key. */
 export type SyncedStep = Omit<WorkflowStepRecord, 'workflowId' | 'step'>;
 
+/** A step's new state, as a reconciliation read it from the queue. */
+export interface StepSync {
+  step: AnalysisStep;
+  changes: SyncedStep;
+}
+
+/** The step rows, as one JSON array for jsonb_to_recordset (stepSyncUpdate). */
+function stepSyncJson(steps: readonly StepSync[]): string {
+  return JSON.stringify(
+    steps.map(({ step, changes: c }) => ({
+      step,
+      status: c.status,
+      attempts: c.attempts,
+      progress: c.progress,
+      started_at: c.startedAt,
+      finished_at: c.finishedAt,
+      duration_ms: c.durationMs,
+      provider: c.provider,
+      model: c.model,
+      usage: c.usage,
+      fallback: c.fallback,
+      worker: c.worker,
+      output: c.output,
+      error: c.error,
+    })),
+  );
+}
+
+/** An UPDATE of the step rows in `json` (stepSyncJson) of the workflow `workflowId` (SQL), where `condition` holds. */
+const stepSyncUpdate = (json: string, workflowId: string, condition: string) =>
+  `UPDATE workflow_steps s SET status = r.status, attempts = r.attempts, progress = r.progress, started_at = r.started_at, finished_at = r.finished_at, ` +
+  `duration_ms = r.duration_ms, provider = r.provider, model = r.model, usage = r.usage, fallback = r.fallback, worker = r.worker, output = r.output, error = r.error ` +
+  `FROM jsonb_to_recordset(${json}::jsonb) AS r(step text, status text, attempts int, progress int, started_at timestamptz, finished_at timestamptz, duration_ms int, ` +
+  `provider text, model text, usage jsonb, fallback jsonb, worker text, output jsonb, error text) WHERE s.workflow_id = ${workflowId} AND s.step = r.step AND ${condition}`;
+
 /** How many running workflows one reconciliation reads. */
 export const RUNNING_BATCH = 200;
 
@@ -48,14 +83,16 @@ export class WorkflowRepository {
   }
 
   /**
-   * Ends a running workflow (completed or failed) with its event, in one statement (one round trip
-   * where the transaction took five): false, and no event, when it had already left `running`.
+   * Ends a running workflow (completed or failed) with its event and its steps' last state, in one
+   * statement (one round trip where the transaction took five, and each step's sync one more):
+   * false, and nothing written, when it had already left `running`.
    */
-  async finishWithEvent(id: string, status: 'completed' | 'failed', changes: Pick<Workflow, 'result' | 'reason'>, event: OutboxRow): Promise<boolean> {
+  async finishWithEvent(id: string, status: 'completed' | 'failed', changes: Pick<Workflow, 'result' | 'reason'>, event: OutboxRow, steps: readonly StepSync[] = []): Promise<boolean> {
     const { values, p } = parameters();
     const ctes = [
       `finished AS (UPDATE workflows SET status = ${p(status)}::text, result = ${p(changes.result === null ? null : JSON.stringify(changes.result))}::jsonb, reason = ${p(changes.reason)}::text, ` +
         `finished_at = ${p(new Date())}::timestamptz, updated_at = now() WHERE id = ${p(id)}::uuid AND status = 'running' RETURNING id)`,
+      `synced AS (${stepSyncUpdate(p(stepSyncJson(steps)), `${p(id)}::uuid`, 'EXISTS (SELECT 1 FROM finished)')})`,
       outboxInsertCtes(event, p, { from: 'finished' }),
     ];
     const [row] = await runPrepared<{ finished: boolean }>(
@@ -97,21 +134,18 @@ export class WorkflowRepository {
   }
 
   /**
-   * Records what the queue says of a step, only while its workflow runs (an ended workflow's steps
-   * stay as they ended). One statement, without a transaction: its FOR SHARE sub-select waits for
-   * an end (cancel, fail, complete) being committed and then sees it, as the transaction it
-   * replaces did in four round trips; each lead's analysis syncs its steps about four times.
+   * Records what the queue says of a workflow's steps, only while it runs (an ended workflow's steps
+   * stay as they ended). One statement for all of them, without a transaction: its FOR SHARE
+   * sub-select waits for an end (cancel, fail, complete) being committed and then sees it, as the
+   * transaction it replaces did in four round trips per step.
    */
-  async syncStep(workflowId: string, step: AnalysisStep, changes: SyncedStep): Promise<void> {
-    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  async syncSteps(workflowId: string, steps: readonly StepSync[]): Promise<void> {
+    if (steps.length === 0) return;
     await runPrepared(
       this.dataSource,
-      'statex-workflow-sync-step',
-      `UPDATE workflow_steps SET status = $3, attempts = $4, progress = $5, started_at = $6, finished_at = $7, duration_ms = $8, provider = $9, model = $10,
-         usage = $11::jsonb, fallback = $12::jsonb, worker = $13, output = $14::jsonb, error = $15
-       WHERE workflow_id = $1 AND step = $2 AND EXISTS (SELECT 1 FROM workflows WHERE id = $1 AND status = 'running' FOR SHARE)`,
-      [workflowId, step, changes.status, changes.attempts, changes.progress, changes.startedAt, changes.finishedAt, changes.durationMs, changes.provider, changes.model,
-        json(changes.usage), json(changes.fallback), changes.worker, json(changes.output), changes.error],
+      'statex-workflow-sync-steps',
+      stepSyncUpdate('$2', '$1::uuid', `EXISTS (SELECT 1 FROM workflows WHERE id = $1::uuid AND status = 'running' FOR SHARE)`),
+      [workflowId, stepSyncJson(steps)],
     );
   }
 

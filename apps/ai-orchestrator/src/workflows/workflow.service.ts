@@ -7,7 +7,7 @@ import { AiOrchestratorEnv } from '../ai-orchestrator.env';
 import { StepStatus, Workflow, WorkflowInput, WorkflowStepRecord } from './entities';
 import { StepQueue } from './step.queue';
 import { WorkflowAdmission } from './workflow.admission';
-import { RUNNING_BATCH, SyncedStep, WorkflowRepository } from './workflow.repository';
+import { RUNNING_BATCH, StepSync, SyncedStep, WorkflowRepository } from './workflow.repository';
 
 const CONSUMER = 'ai-orchestrator.request-created';
 
@@ -185,9 +185,8 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
 
   private async reconcileGuarded(workflow: Workflow, recorded?: WorkflowStepRecord[]): Promise<void> {
     try {
-      const steps = recorded ?? (await this.workflows.stepsOf([workflow.id])).get(workflow.id) ?? [];
       // In the trace the workflow started in: its end (ai.analysis.completed or failed) continues the lead's trace.
-      await withTraceHeaders(workflow.traceContext, () => withLogContext({ correlationId: workflow.submissionId, workflowId: workflow.id }, () => this.reconcileOne(workflow, steps)));
+      await withTraceHeaders(workflow.traceContext, () => withLogContext({ correlationId: workflow.submissionId, workflowId: workflow.id }, () => this.reconcileOne(workflow, recorded)));
     } catch (error) {
       // One workflow's trouble must not hold up the others, nor keep its own timeout from ending it.
       this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${(error as Error).message}`);
@@ -197,8 +196,14 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async reconcileOne(workflow: Workflow, recorded: WorkflowStepRecord[]): Promise<void> {
-    const records = new Map(recorded.map((r) => [r.step, r]));
+  /**
+   * Reads the workflow's four jobs and writes what changed of them (every step when `recorded`, the
+   * rows as the poll read them, is not given: a wake does not read them first), in one statement,
+   * together with the workflow's end when it ends.
+   */
+  private async reconcileOne(workflow: Workflow, recorded: WorkflowStepRecord[] | undefined): Promise<void> {
+    const records = new Map((recorded ?? []).map((r) => [r.step, r]));
+    const changed: StepSync[] = [];
     const results: Partial<{ [S in AnalysisStep]: StepResult<S> }> = {};
     const failures: string[] = [];
     let missing = 0;
@@ -234,7 +239,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       };
       const before = records.get(step);
       if (!before || before.status !== changes.status || before.attempts !== changes.attempts || before.progress !== changes.progress || before.error !== changes.error) {
-        await this.workflows.syncStep(workflow.id, step, changes);
+        changed.push({ step, changes });
       }
     }
     if (missing === ANALYSIS_STEPS.length && Date.now() - workflow.startedAt.getTime() > 5000) {
@@ -242,8 +247,9 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
       // now, unless it ended meanwhile (a cancel); job ids make a second launch add nothing.
       if ((await this.workflows.findById(workflow.id))?.status === 'running') await this.steps.launch(workflow);
     }
-    if (failures.length) return this.fail(workflow, failures[0]);
-    if (results.propose && results.extract && results.classify && results.summarize) return this.complete(workflow, results as { [S in AnalysisStep]: StepResult<S> });
+    if (failures.length) return this.fail(workflow, failures[0], changed);
+    if (results.propose && results.extract && results.classify && results.summarize) return this.complete(workflow, results as { [S in AnalysisStep]: StepResult<S> }, changed);
+    await this.workflows.syncSteps(workflow.id, changed);
     const waitingFor = ANALYSIS_STEPS.filter((s) => !(results as Record<string, unknown>)[s]).join(', ');
     const seconds = (ms: number) => Math.round(ms / 1000);
     if (firstStart === undefined) {
@@ -256,7 +262,7 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async complete(workflow: Workflow, results: { [S in AnalysisStep]: StepResult<S> }): Promise<void> {
+  private async complete(workflow: Workflow, results: { [S in AnalysisStep]: StepResult<S> }, steps: StepSync[]): Promise<void> {
     const outputs: StepOutputs = { extract: results.extract.output, classify: results.classify.output, summarize: results.summarize.output, propose: results.propose.output };
     const completedAt = new Date();
     const event = {
@@ -274,19 +280,20 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     // Attachments the workers could not read (a parser bomb, a broken file): analysed without them, and said so.
     const unreadableAttachments = results.extract.unreadableAttachments ?? results.classify.unreadableAttachments ?? results.summarize.unreadableAttachments;
     const result = { ...event, language: outputs.extract.language, sentiment: outputs.extract.sentiment, urgency: outputs.extract.urgency, ...(unreadableAttachments?.length ? { unreadableAttachments } : {}) };
-    const completed = await this.workflows.finishWithEvent(workflow.id, 'completed', { result, reason: null }, this.outbox.row(RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId }));
+    const completed = await this.workflows.finishWithEvent(workflow.id, 'completed', { result, reason: null }, this.outbox.row(RoutingKey.AiAnalysisCompleted, event, { correlationId: workflow.submissionId }), steps);
     this.known.delete(workflow.id);
     if (!completed) return;
     this.admission.ended();
     this.logger.log({ workflowId: workflow.id, submissionId: workflow.submissionId, category: event.category }, 'Analysis completed');
   }
 
-  private async fail(workflow: Workflow, reason: string): Promise<void> {
+  private async fail(workflow: Workflow, reason: string, steps: StepSync[] = []): Promise<void> {
     const failed = await this.workflows.finishWithEvent(
       workflow.id,
       'failed',
       { result: null, reason },
       this.outbox.row(RoutingKey.AiAnalysisFailed, { workflowId: workflow.id, submissionId: workflow.submissionId, run: workflow.run, reason, failedAt: new Date().toISOString() }, { correlationId: workflow.submissionId }),
+      steps,
     );
     this.known.delete(workflow.id);
     if (!failed) return;
