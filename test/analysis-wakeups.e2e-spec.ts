@@ -48,11 +48,7 @@ describe('ai-orchestrator woken by its steps (real PostgreSQL, RabbitMQ, Redis)'
     worker = await startServiceForTest(aiWorkerService, testEnv(AiWorkerEnv, namespace, { STORAGE_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'statex-wake-')) }), { consume: false });
     // Every statement of each workflow's reconciliations, labelled with its lead.
     const counter = new PgStatementCounter();
-    const service = WorkflowService.prototype as unknown as Record<'reconcileOne', (this: WorkflowService, ...args: unknown[]) => Promise<void>>;
-    const original = service.reconcileOne;
-    service.reconcileOne = function (...args) {
-      return counter.run((args[0] as { submissionId: string }).submissionId, () => original.apply(this, args));
-    };
+    counter.labelCalls(WorkflowService.prototype as unknown as { reconcileOne: unknown }, 'reconcileOne', (workflow: { submissionId: string }) => workflow.submissionId);
     try {
       // Four leads through two slots: the last two start only when the first two have been seen to end.
       const leads = [requestCreated('We need a website.'), requestCreated('We need a mobile app.'), requestCreated('We need an e-shop.'), requestCreated('Integrate our ERP.')];
@@ -68,7 +64,6 @@ describe('ai-orchestrator woken by its steps (real PostgreSQL, RabbitMQ, Redis)'
       }
     } finally {
       counter.restore();
-      service.reconcileOne = original;
       await worker.app.close();
       worker = undefined;
     }

@@ -101,14 +101,9 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
     if (!worker) await startWorker();
     const counter = new PgStatementCounter();
     // Every statement of the start (request.created) and of the end, labelled with the lead.
-    const service = WorkflowService.prototype as unknown as Record<'startFor' | 'complete', (this: WorkflowService, ...args: unknown[]) => Promise<void>>;
-    const originals = { startFor: service.startFor, complete: service.complete };
-    service.startFor = function (...args) {
-      return counter.run(`start ${(args[0] as RequestCreatedEvent).submissionId}`, () => originals.startFor.apply(this, args));
-    };
-    service.complete = function (...args) {
-      return counter.run(`end ${(args[0] as { submissionId: string }).submissionId}`, () => originals.complete.apply(this, args));
-    };
+    const service = WorkflowService.prototype as unknown as { startFor: unknown; complete: unknown };
+    counter.labelCalls(service, 'startFor', (event: RequestCreatedEvent) => `start ${event.submissionId}`);
+    counter.labelCalls(service, 'complete', (workflow: { submissionId: string }) => `end ${workflow.submissionId}`);
     try {
       const event = requestCreated('We need an e-shop for our bakery.');
       await probe.publish(RoutingKey.RequestCreated, event, { correlationId: event.submissionId });
@@ -120,7 +115,6 @@ describe('ai-orchestrator with an ai-worker (real PostgreSQL, RabbitMQ, Redis)',
       expect(await workflowsOf(event.submissionId)).toEqual([expect.objectContaining({ status: 'completed', steps: expect.arrayContaining([expect.objectContaining({ step: 'propose', status: 'completed' })]) })]);
     } finally {
       counter.restore();
-      Object.assign(service, originals);
     }
   });
 

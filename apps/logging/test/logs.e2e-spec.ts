@@ -6,12 +6,13 @@ import pino from 'pino';
 import { RoutingKey } from '@statex/contracts';
 import { EventPublisher } from '@statex/messaging';
 import { LogShipper, redactLogLine } from '@statex/observability';
-import { AuthStandIn, bearer, BrokerProbe, removeTestNamespace, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
+import { AuthStandIn, bearer, BrokerProbe, PgStatementCounter, removeTestNamespace, queryDatabase, ServiceUnderTest, startServiceForTest, testEnv, uniqueNamespace, waitFor } from '@statex/testing';
 import { loggingService } from '../src/logging.app';
 import { LoggingEnv } from '../src/logging.env';
 import { deleteLogTopology } from './log-broker-cleanup';
 import { dayOf, partitionName } from '../src/logs/log-lines.repository';
 import { LogPartitions } from '../src/logs/log-partitions.service';
+import { EventLogService } from '../src/events/event-log.service';
 
 const NDJSON = 'application/x-ndjson';
 const ndjson = (lines: object[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
@@ -197,6 +198,25 @@ describe('logging: one searchable place for every log line and every lead’s st
     await waitFor(async () => (await service.http.get('/api/events').query({ correlationId: marker }).set(operator)).body.items.length === 1, { what: 'a later event' });
     expect((await service.http.get('/api/events').query({ correlationId }).set(operator)).body.items).toHaveLength(1);
     await service.http.get('/api/events').query({ routingKey: 'not a key!' }).set(operator).expect(400);
+  });
+
+  it('stores a lead journey’s own message in one statement; an account’s waits on its erasure in a transaction', async () => {
+    const counter = new PgStatementCounter();
+    counter.labelCalls(EventLogService.prototype, 'record', (event: { correlationId: string }) => event.correlationId);
+    try {
+      const submissionId = randomUUID();
+      const userId = randomUUID();
+      const sent = { notificationId: randomUUID(), channel: 'email', template: 'acknowledgement', recipient: 'jana@example.com', providerMessageId: '<m@x>', sentAt: new Date().toISOString() };
+      await probe.publish(RoutingKey.NotificationSent, { ...sent, correlationId: submissionId, journey: true }, { correlationId: submissionId });
+      await probe.publish(RoutingKey.NotificationSent, { ...sent, notificationId: randomUUID(), template: 'verify-email', correlationId: userId, journey: false }, { correlationId: userId });
+      for (const id of [submissionId, userId]) {
+        await waitFor(async () => (await service.http.get('/api/events').query({ correlationId: id }).set(operator)).body.items.length === 1, { what: `the event of ${id}` });
+      }
+      expect(counter.of(submissionId)).toEqual([expect.stringContaining('INSERT INTO domain_events')]);
+      expect(counter.of(userId)).toEqual(expect.arrayContaining([expect.stringContaining('pg_advisory_xact_lock_shared'), expect.stringContaining('FROM erased_accounts'), expect.stringContaining('INSERT INTO domain_events')]));
+    } finally {
+      counter.restore();
+    }
   });
 
   it('tells one lead’s whole story: events, status changes, notification attempts, workflow steps and log lines from four services, in order', async () => {

@@ -19,27 +19,19 @@ describe('notification: database round trips per acknowledgement', () => {
   const smtp = new SmtpStandIn();
   const probe = new BrokerProbe(namespace);
   let counter: PgStatementCounter;
-  const originalRequest = NotificationService.prototype.request;
-  const originalProcess = DeliveryProcessor.prototype.process;
   let service: ServiceUnderTest;
 
   beforeAll(async () => {
     counter = new PgStatementCounter();
     // Everything each call does, across its awaits, is counted under its stage.
-    NotificationService.prototype.request = function (this: NotificationService, ...args: Parameters<typeof originalRequest>) {
-      return counter.run('request', () => originalRequest.apply(this, args));
-    };
-    DeliveryProcessor.prototype.process = function (this: DeliveryProcessor, ...args: Parameters<typeof originalProcess>) {
-      return counter.run('delivery', () => originalProcess.apply(this, args));
-    };
+    counter.labelCalls(NotificationService.prototype, 'request', () => 'request');
+    counter.labelCalls(DeliveryProcessor.prototype, 'process', () => 'delivery');
     await Promise.all([smtp.start(), probe.start()]);
     service = await startServiceForTest(notificationService, testEnv(NotificationEnv, namespace, { SMTP_PORT: smtp.port }));
   });
 
   afterAll(async () => {
     counter.restore();
-    NotificationService.prototype.request = originalRequest;
-    DeliveryProcessor.prototype.process = originalProcess;
     await service?.app.close();
     await smtp.stop();
     await removeTestNamespace(namespace);

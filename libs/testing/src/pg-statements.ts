@@ -11,6 +11,7 @@ export class PgStatementCounter {
   readonly statements: Array<{ label: string; text: string }> = [];
   private readonly context = new AsyncLocalStorage<string>();
   private readonly original = Client.prototype.query;
+  private readonly unwrap: Array<() => void> = [];
 
   constructor() {
     const { context, statements, original } = this;
@@ -27,6 +28,19 @@ export class PgStatementCounter {
     return this.context.run(label, work);
   }
 
+  /**
+   * Runs every later call of `target[method]` (a service's prototype method, say) under the label
+   * `labelOf` gives for its arguments, until `restore()`.
+   */
+  labelCalls<T extends object>(target: T, method: keyof T & string, labelOf: (...args: never[]) => string): void {
+    const counter = this;
+    const original = target[method] as unknown as (...args: unknown[]) => unknown;
+    (target as Record<string, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
+      return counter.run((labelOf as (...a: unknown[]) => string)(...args), () => original.apply(this, args));
+    };
+    this.unwrap.push(() => ((target as Record<string, unknown>)[method] = original));
+  }
+
   /** Labels the rest of the current async context (an event listener's, say). */
   enterWith(label: string): void {
     this.context.enterWith(label);
@@ -39,5 +53,6 @@ export class PgStatementCounter {
 
   restore(): void {
     Client.prototype.query = this.original;
+    for (const unwrap of this.unwrap.splice(0).reverse()) unwrap();
   }
 }

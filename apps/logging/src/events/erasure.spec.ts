@@ -25,6 +25,10 @@ describe('erasing a deleted account from stored events', () => {
   it('finds the account an event can belong to only for user.* and notification.* events', () => {
     expect(accountIdsOf({ routingKey: 'user.verified', correlationId: 'u-1', payload: { userId: 'u-1' } })).toEqual(['u-1']);
     expect(accountIdsOf({ routingKey: 'notification.sent', correlationId: 's-1', payload: {} })).toEqual(['s-1']);
+    // A lead journey's own message is correlated by its submission, no account; a userId in it still counts.
+    expect(accountIdsOf({ routingKey: 'notification.sent', correlationId: 's-1', payload: { journey: true, recipient: 'x@y.z' } })).toEqual([]);
+    expect(accountIdsOf({ routingKey: 'notification.sent', correlationId: 's-1', payload: { journey: true, userId: 'u-1' } })).toEqual(['u-1']);
+    expect(accountIdsOf({ routingKey: 'notification.sent', correlationId: 'u-1', payload: { journey: false } })).toEqual(['u-1']);
     expect(accountIdsOf({ routingKey: 'request.created', correlationId: 's-1', payload: { email: 'x@y.z' } })).toEqual([]);
   });
 });

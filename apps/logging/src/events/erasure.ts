@@ -6,11 +6,19 @@ export function canNameAnAccount(routingKey: string): boolean {
   return routingKey.startsWith('user.') || routingKey.startsWith('notification.');
 }
 
-/** The account ids an event can belong to: its correlation id (user-portal correlates by user id) and a `userId` field. */
+/**
+ * The account ids an event can belong to: its correlation id (user-portal correlates by user id)
+ * and a `userId` field. A lead journey's own message (`journey: true`: the acknowledgement and the
+ * results) is correlated by its submission, which is no account, so only a `userId` would count:
+ * such an event is stored without waiting on erasures, the two a lead sends a statement each
+ * where they were a five-statement transaction (a lock and a look for an account that cannot be).
+ * Its address is still erased with an account's, by address, when that account is deleted.
+ */
 export function accountIdsOf(event: { routingKey: string; correlationId: string | null; payload: unknown }): string[] {
   if (!canNameAnAccount(event.routingKey)) return [];
-  const userId = (event.payload as { userId?: unknown } | null)?.userId;
-  return [...new Set([event.correlationId, typeof userId === 'string' ? userId : null].filter((id): id is string => Boolean(id)))];
+  const payload = event.payload as { userId?: unknown; journey?: unknown } | null;
+  const correlated = payload?.journey === true ? null : event.correlationId;
+  return [...new Set([correlated, typeof payload?.userId === 'string' ? payload.userId : null].filter((id): id is string => Boolean(id)))];
 }
 
 /** The addresses an event's payload names in its own fields (`email`, `recipient`). */
