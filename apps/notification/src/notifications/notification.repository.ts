@@ -127,7 +127,10 @@ export class NotificationRepository {
    * read and an update were two): marked `sending` if it is still this job's run and hop, waiting
    * or interrupted mid-send, and neither cancelled nor erased. Returns the row as marked and the
    * status it had (`sending`: the last attempt stopped mid-send), or null when there is nothing
-   * for the job to do.
+   * for the job to do. The row is named by its key on both sides (`n.id = $1`, not only through
+   * `previous`): joined only through the CTE, the plan PostgreSQL caches for the prepared statement,
+   * made from a young table's statistics, found `n` through the status index and read every entry
+   * left there since the last vacuum (188 buffers a claim at 50 leads/s, 20 now).
    */
   async claimForDelivery(id: string, generation: number, hop: number): Promise<{ notification: Notification; previousStatus: NotificationStatus } | null> {
     const rows = await runPrepared<Record<string, unknown>>(
@@ -135,7 +138,7 @@ export class NotificationRepository {
       'statex-notification-claim',
       `WITH previous AS (SELECT id, status FROM notifications WHERE id = $1 FOR UPDATE)
        UPDATE notifications n SET status = 'sending', updated_at = now() FROM previous
-       WHERE n.id = previous.id AND n.generation = $2 AND n.hop = $3 AND n.status IN ('queued', 'sending') AND n.erased_at IS NULL
+       WHERE n.id = $1 AND previous.id = $1 AND n.generation = $2 AND n.hop = $3 AND n.status IN ('queued', 'sending') AND n.erased_at IS NULL
        RETURNING n.*, previous.status AS previous_status`,
       [id, generation, hop],
     );
@@ -156,16 +159,18 @@ export class NotificationRepository {
    * took eight): locks the row, so an erasure under way finishes first; adds the attempt; marks the
    * notification sent and counts the attempt; writes `event` to the outbox and wakes the relay. When
    * the account was erased meanwhile, the attempt and the event say ERASED instead of the address.
+   * The row is named by its key in the update too, as in claimForDelivery.
    */
   async recordSent(sent: { id: string; at: Date; channel: string; recipient: string; providerMessageId: string }, event: OutboxRow): Promise<void> {
     const { values, p } = parameters();
     const erased = p(ERASED);
+    const id = p(sent.id);
     const ctes = [
-      `target AS (SELECT id, erased_at IS NOT NULL AS erased FROM notifications WHERE id = ${p(sent.id)} FOR UPDATE)`,
+      `target AS (SELECT id, erased_at IS NOT NULL AS erased FROM notifications WHERE id = ${id} FOR UPDATE)`,
       `attempt AS (INSERT INTO notification_attempts (notification_id, at, channel, recipient, outcome, error) ` +
         `SELECT id, ${p(sent.at)}, ${p(sent.channel)}, CASE WHEN erased THEN ${erased} ELSE ${p(sent.recipient)} END, 'sent', NULL FROM target)`,
       `updated AS (UPDATE notifications n SET status = 'sent', provider_message_id = ${p(sent.providerMessageId)}, sent_at = ${p(sent.at)}, last_error = NULL, ` +
-        `attempts = n.attempts + 1, updated_at = now() FROM target WHERE n.id = target.id)`,
+        `attempts = n.attempts + 1, updated_at = now() FROM target WHERE n.id = ${id} AND target.id = ${id})`,
       outboxInsertCtes(event, p, { from: 'target', payload: (payload) => `CASE WHEN erased THEN jsonb_set(${payload}, '{recipient}', to_jsonb(${erased}::text)) ELSE ${payload} END` }),
     ];
     await runPrepared(this.dataSource, 'statex-notification-sent', `WITH ${ctes.join(', ')} SELECT count(*) FROM outbox_notified`, values);
