@@ -41,15 +41,19 @@ export class AiOrchestratorEnv extends DatabaseEnv {
    * How many analysis workflows run at once, on every replica together. A lead arriving over the
    * limit waits in the durable queue (its status stays `received`) and starts when one ends, so a
    * burst the workers cannot keep up with does not spread their backlog over every service, and
-   * every running workflow is read from the queue at each AI_ORCHESTRATOR_POLL_MS. 8 keeps one or
-   * two workers busy (each runs AI_WORKER_CONCURRENCY steps at once; a workflow offers three steps
-   * in parallel, then one); raise it with the workers, and where the workers scale on the waiting
-   * jobs (KEDA in deploy/k8s) high enough that the wait list can reach their threshold.
+   * every running workflow is read from the queue at each AI_ORCHESTRATOR_POLL_MS. 2 keeps one
+   * worker busy (it runs AI_WORKER_CONCURRENCY steps at once; a workflow offers three steps in
+   * parallel, then one; a workflow ends as soon as its last step does, so two slots analyse tens
+   * of leads a second) and leaves a machine shared with intake and notification its headroom:
+   * the analysis's database, broker and Redis work runs at normal priority even where the
+   * analysis itself is niced (docs/benchmarks.md). Raise it with the workers, and where the
+   * workers scale on the waiting jobs (KEDA in deploy/k8s) high enough that the wait list can
+   * reach their threshold.
    */
   @NumberFromEnv()
   @IsInt()
   @Min(1)
-  AI_MAX_RUNNING_WORKFLOWS: number = 8;
+  AI_MAX_RUNNING_WORKFLOWS: number = 2;
 
   /** How often step states are read from the queue into PostgreSQL (a workflow whose last step ended is read at once: StepEvents). */
   @NumberFromEnv()
