@@ -163,20 +163,13 @@ export class WorkflowService implements OnApplicationBootstrap, OnApplicationShu
     void this.reconcileTracked(workflow);
   }
 
-  /** Reconciles one workflow, never twice at once; again when woken meanwhile. Its steps as recorded are read unless given. */
+  /** Reconciles one workflow, never twice at once; once more when woken meanwhile. `recorded`: its step rows, if already read. */
   private reconcileTracked(workflow: Workflow, recorded?: WorkflowStepRecord[]): Promise<void> {
-    const run = (async () => {
-      let steps = recorded;
-      do {
-        this.again.delete(workflow.id);
-        await this.reconcileGuarded(workflow, steps);
-        steps = undefined;
-      } while (this.again.has(workflow.id) && this.known.has(workflow.id) && !this.stopped);
-    })()
+    const run = this.reconcileGuarded(workflow, recorded)
       .catch((error: Error) => this.logger.warn({ workflowId: workflow.id, submissionId: workflow.submissionId }, `Reconciling workflow ${workflow.id} failed: ${error.message}`))
       .finally(() => {
         this.inFlight.delete(workflow.id);
-        // Woken after the loop's last look: once more.
+        // Woken while this run read the queue: that read may predate the event (wake skips an ended workflow).
         if (this.again.delete(workflow.id)) this.wake(workflow.id);
       });
     this.inFlight.set(workflow.id, run);
